@@ -43,7 +43,8 @@ int spate_buf_reserve(struct spate_buf *b, size_t extra);
 /* Appends printf-formatted text (no terminating NUL counted in len). */
 int spate_buf_printf(struct spate_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int spate_buf_vprintf(struct spate_buf *b, const char *fmt, va_list ap);
+int spate_buf_vprintf(struct spate_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 static inline void spate_buf_put(struct spate_buf *b, const void *p, size_t n)
 {

@@ -43,6 +43,22 @@ struct spate_rendition {
 	uint32_t open_parts;
 	/* First sample time of the segment in progress, track timescale. */
 	int64_t open_start;
+	/*
+	 * The segment in progress starts a new discontinuity sequence: its
+	 * LL parts must follow an EXT-X-DISCONTINUITY before it is finished.
+	 */
+	uint8_t open_discontinuity;
+};
+
+/*
+ * Where a discontinuity sequence began.  DASH opens a Period per
+ * discontinuity sequence, and Period@start must not move between MPD
+ * updates, yet the first segment of the oldest listed Period leaves the ring
+ * while later ones are still listed.  The caller remembers the starts.
+ */
+struct spate_period_start {
+	uint32_t disc_seq;
+	int64_t start_ms; /* media time, ms: <= first sample of every track */
 };
 
 struct spate_presentation {
@@ -57,6 +73,14 @@ struct spate_presentation {
 	/* DASH UTCTiming: scheme and value; NULL scheme omits the element. */
 	const char *utc_timing_scheme;
 	const char *utc_timing_value;
+	/*
+	 * Optional, any order: starts of the discontinuity sequences that are
+	 * still listed.  Without an entry the DASH writer uses 0 for
+	 * sequence 0, else the earliest retained segment of the sequence
+	 * (which moves once that segment is evicted).
+	 */
+	const struct spate_period_start *period_starts;
+	uint32_t n_period_starts;
 };
 
 /* Which segments a media playlist lists. */

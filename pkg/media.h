@@ -29,8 +29,11 @@ enum spate_codec_id {
 	SPATE_CODEC_OPUS,
 };
 
-/* Largest decoder configuration record we carry (avcC/hvcC with big SPS). */
-#define SPATE_CODEC_CONFIG_MAX 2048
+/*
+ * Largest decoder configuration record we carry.  x265 puts its settings
+ * SEI into hvcC (about 2.4 KB); 4 KB leaves room for big SPS/PPS sets.
+ */
+#define SPATE_CODEC_CONFIG_MAX 4096
 
 /*
  * One elementary stream as it appears in a CMAF track.  Filled by

@@ -20,10 +20,28 @@
 #include "../buf.h"
 #include "../media.h"
 
-/* Appends the init segment for track *t.  0 or negative errno. */
+/*
+ * Most samples one fragment may carry.  Keeps moof far below 4 GiB (a trun
+ * entry is at most 16 bytes) so box sizes and data_offset stay 32-bit; a
+ * real fragment holds tens to a few thousand samples.
+ */
+#define SPATE_MP4_FRAGMENT_MAX_SAMPLES (1u << 24)
+
+/*
+ * Appends the init segment for track *t.  0 or negative errno: -EINVAL for
+ * track_id 0, timescale 0, a codec that does not match the media type, a
+ * config record that is empty, too long or not in ISO BMFF form (avcC/hvcC
+ * must start with 1, av1C with 0x81, dOps with 0), video width/height 0 or
+ * above 65535, audio channels 0 or above 65535.  On any error nothing is
+ * appended.
+ */
 int spate_mp4_write_init(struct spate_buf *out, const struct spate_track_info *t);
 
-/* Appends a styp box (major brand msdh, compatible msdh msix cmfs cmfc iso6). */
+/*
+ * Appends a styp box: major brand msdh, compatible msdh cmfs cmfc iso6.
+ * Not msix: that brand promises a sidx in every segment, which we do not
+ * write.  0 or negative errno.
+ */
 int spate_mp4_write_styp(struct spate_buf *out);
 
 /*
@@ -35,6 +53,17 @@ int spate_mp4_write_styp(struct spate_buf *out);
  * audio sample is sync.  `sequence_number` goes into mfhd and must grow
  * along the track.  0 or negative errno (-EINVAL for n == 0 or a size
  * mismatch).
+ *
+ * Timing contract: fMP4 stores one decode time per fragment and durations
+ * after it, so samples[0].dts must be >= 0 and every later
+ * samples[i].dts must equal samples[i-1].dts + samples[i-1].duration;
+ * anything else is -EINVAL rather than silently retimed.  cts may be
+ * negative (trun v1 offsets are signed) and is written as given; no edit
+ * list is written, so the first presented time is samples[0].dts +
+ * samples[0].cts.  Also -EINVAL: n > SPATE_MP4_FRAGMENT_MAX_SAMPLES,
+ * payload_len + 8 > UINT32_MAX (mdat uses the 32-bit size), a track that
+ * is neither video nor audio, track_id 0.  On any error nothing is
+ * appended, so a caller may drop the fragment and keep the segment.
  */
 int spate_mp4_write_fragment(struct spate_buf *out,
 			     const struct spate_track_info *t,

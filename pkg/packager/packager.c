@@ -413,6 +413,23 @@ static int check_config(struct spate_packager *p, struct pkg_track *t,
 	return 0;
 }
 
+static void configure_from_frame(struct spate_packager *p, struct pkg_track *t,
+				 const struct spate_pkg_packet *pkt)
+{
+	struct spate_track_info next = t->rend.track;
+
+	if (spate_codec_configure(&next, pkt->data, pkt->size) < 0)
+		return;
+	if (next.sample_rate != 0 && next.codec != SPATE_CODEC_OPUS &&
+	    next.sample_rate != t->rend.track.timescale) {
+		pkg_log(p, 1, "%s: ADTS says %u Hz, container said %u Hz",
+			t->rend.id, next.sample_rate, t->rend.track.timescale);
+		return;
+	}
+	t->rend.track = next;
+	t->configured = true;
+}
+
 int spate_packager_write(struct spate_packager *p,
 			 const struct spate_pkg_packet *pkt)
 {
@@ -453,6 +470,13 @@ int spate_packager_write(struct spate_packager *p,
 		qs.jump = true;
 	}
 	t->last_raw_dts = dts;
+
+	/*
+	 * MPEG-TS carries AAC configuration in every ADTS header and gives
+	 * no extradata: configure from the first frame.
+	 */
+	if (!t->configured && t->rend.track.type == SPATE_MEDIA_AUDIO)
+		configure_from_frame(p, t, pkt);
 
 	/* The sample's bytes go straight to the tail of the payload buffer. */
 	au_off = t->payload.len;

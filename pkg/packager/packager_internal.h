@@ -126,6 +126,10 @@ struct spate_packager {
 	uint64_t channel_msn_done; /* +1; 0 = none yet */
 	bool epoch_set;
 
+	/* DASH Period starts, one per discontinuity sequence, by seq % 64. */
+	struct spate_period_start periods[64];
+	uint32_t n_periods;
+
 	struct spate_presentation pres;
 	struct spate_buf manifest;
 	struct spate_buf last_multivariant;

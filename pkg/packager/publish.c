@@ -168,6 +168,18 @@ static int rendition_index(const struct spate_packager *p,
 	return -1;
 }
 
+/*
+ * A manifest that cannot be written is logged and counted; only running
+ * out of memory stops the channel.  Segments keep flowing either way.
+ */
+static int manifest_failed(struct spate_packager *p, const char *name, int rc)
+{
+	p->stats.publish_errors++;
+	pkg_log(p, 0, "%s not written: %s", name, strerror(-rc));
+	return rc == -ENOMEM ? rc : 0;
+}
+
+
 static int publish_media_playlist(struct pkg_track *t, uint32_t ri,
 				  enum spate_hls_window window)
 {
@@ -180,15 +192,14 @@ static int publish_media_playlist(struct pkg_track *t, uint32_t ri,
 					 .final = p->pres.ended};
 	int rc;
 
-	spate_buf_reset(&p->manifest);
-	rc = spate_hls_write_media(&p->manifest, &p->pres, ri, &opts);
-	if (rc < 0 || p->manifest.error) {
-		pkg_log(p, 0, "%s: media playlist not written: %s", t->rend.id,
-			strerror(rc < 0 ? -rc : -p->manifest.error));
-		return rc < 0 ? rc : p->manifest.error;
-	}
 	snprintf(name, sizeof(name), "%s/%s", t->rend.id,
 		 window == SPATE_HLS_DVR ? "dvr.m3u8" : "index.m3u8");
+	spate_buf_reset(&p->manifest);
+	rc = spate_hls_write_media(&p->manifest, &p->pres, ri, &opts);
+	if (rc == -EAGAIN)
+		return 0; /* parts but no finished segment yet */
+	if (rc < 0 || p->manifest.error)
+		return manifest_failed(p, name, rc < 0 ? rc : p->manifest.error);
 	p->stats.manifests_out++;
 	return publish(p, &info, p->manifest.data, p->manifest.len);
 }
@@ -222,8 +233,11 @@ static int publish_multivariant(struct spate_packager *p,
 
 	spate_buf_reset(&p->manifest);
 	rc = spate_hls_write_multivariant(&p->manifest, &p->pres, window);
+	if (rc == -EAGAIN)
+		return 0;
 	if (rc < 0 || p->manifest.error)
-		return rc < 0 ? rc : p->manifest.error;
+		return manifest_failed(p, info.name,
+				       rc < 0 ? rc : p->manifest.error);
 	/* Unchanged most of the time: don't make outputs rewrite it. */
 	if (window == SPATE_HLS_LIVE) {
 		if (p->last_multivariant.len == p->manifest.len &&
@@ -259,8 +273,11 @@ int pkg_publish_channel(struct spate_packager *p)
 	if (p->cfg.dash) {
 		spate_buf_reset(&p->manifest);
 		rc = spate_dash_write_mpd(&p->manifest, &p->pres);
+		if (rc == -EAGAIN)
+			return 0;
 		if (rc < 0 || p->manifest.error)
-			return rc < 0 ? rc : p->manifest.error;
+			return manifest_failed(p, info.name,
+					       rc < 0 ? rc : p->manifest.error);
 		p->stats.manifests_out++;
 		rc = publish(p, &info, p->manifest.data, p->manifest.len);
 	}

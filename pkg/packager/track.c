@@ -266,6 +266,32 @@ static int close_segment(struct pkg_track *t)
 	return rc;
 }
 
+/*
+ * A DASH Period must start at or before the first sample of every track in
+ * it, and must not move once announced.  Followers open a sequence's first
+ * segment before any manifest lists it (channel manifests wait for every
+ * track), so taking the minimum here is final by the time it is printed.
+ */
+static void note_period_start(struct spate_packager *p, uint32_t disc_seq,
+			      int64_t start_clock)
+{
+	struct spate_period_start *ps = &p->periods[disc_seq % 64];
+	int64_t ms = start_clock >= 0 ? start_clock / (PKG_CLOCK_HZ / 1000)
+				      : -((-start_clock + 89) / 90);
+
+	if (p->n_periods > 0 && ps->disc_seq == disc_seq) {
+		if (ms < ps->start_ms)
+			ps->start_ms = ms;
+		return;
+	}
+	ps->disc_seq = disc_seq;
+	ps->start_ms = ms;
+	if (p->n_periods < 64)
+		p->n_periods++;
+	p->pres.period_starts = p->periods;
+	p->pres.n_period_starts = p->n_periods;
+}
+
 static int open_segment(struct pkg_track *t, const struct cut_decision *d,
 			int64_t start)
 {
@@ -302,6 +328,8 @@ static int open_segment(struct pkg_track *t, const struct cut_decision *d,
 	t->rend.next_msn = d->msn;
 	t->rend.open_parts = 0;
 	t->rend.open_start = start;
+	t->rend.open_discontinuity = d->discontinuity;
+	note_period_start(p, d->disc_seq, pkg_to_clock(t, start));
 	if (t->is_lead) {
 		struct pkg_cut *c = &p->cuts[d->msn % PKG_CUT_RING];
 
