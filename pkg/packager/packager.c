@@ -395,7 +395,8 @@ static int check_config(struct spate_packager *p, struct pkg_track *t,
 	}
 	if (rc <= 0)
 		return rc;
-	if (!t->configured) {
+	if (!t->configured || !t->init_published) {
+		/* Nothing was published with the old configuration yet. */
 		t->rend.track = next;
 		t->configured = true;
 		return 0;

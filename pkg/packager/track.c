@@ -428,6 +428,24 @@ static void decide_follower(struct pkg_track *t, const struct pkg_qsample *s,
 	d->disc_seq = c->disc_seq;
 }
 
+/*
+ * LL-HLS parts must not run longer than PART-TARGET, so a part closes
+ * before the sample that would carry it past part_ms (the sample's own
+ * duration is not known yet: assume it lasts as long as the previous one).
+ */
+static bool part_full(const struct pkg_track *t, const struct pkg_qsample *s)
+{
+	const struct spate_packager *p = t->owner;
+	int64_t target;
+
+	if (p->cfg.part_ms == 0 || t->n_committed == 0)
+		return false;
+	target = pkg_from_clock(t, (int64_t)p->cfg.part_ms *
+					    (PKG_CLOCK_HZ / 1000));
+	return s->dts + t->last_duration - t->part_start >
+	       target + (int64_t)t->seg_cut_tol;
+}
+
 /* Takes the oldest queued sample through the cut rules. */
 static int process_one(struct pkg_track *t)
 {
@@ -497,11 +515,7 @@ static int process_one(struct pkg_track *t)
 			if (d.discontinuity)
 				p->force_disc_cut = false;
 		}
-	} else if (p->cfg.part_ms > 0 && t->n_committed > 0 &&
-		   s.dts - t->part_start >=
-			   pkg_from_clock(t, (int64_t)p->cfg.part_ms *
-						     (PKG_CLOCK_HZ / 1000)) -
-				   (int64_t)t->seg_cut_tol) {
+	} else if (part_full(t, &s)) {
 		rc = flush_part(t);
 		if (rc < 0)
 			return rc;

@@ -334,7 +334,8 @@ static void test_ll_parts_concatenate(void **state)
 		off = ((size_t)seg->data[0] << 24 | (size_t)seg->data[1] << 16 |
 		       (size_t)seg->data[2] << 8 | seg->data[3]);
 		assert_memory_equal(seg->data + 4, "styp", 4);
-		for (unsigned i = 0; i < 4; i++) {
+		/* 25 fps, 500 ms target: 12 frames (480 ms) a part, then 2. */
+		for (unsigned i = 0; i < 5; i++) {
 			const struct object *part;
 
 			snprintf(name, sizeof(name), "v0/seg-%u.%u.m4s", k, i);
@@ -346,6 +347,8 @@ static void test_ll_parts_concatenate(void **state)
 			off += part->len;
 		}
 		assert_int_equal(off, seg->len);
+		snprintf(name, sizeof(name), "v0/seg-%u.5.m4s", k);
+		assert_null(find(m, name));
 	}
 	/* Live playlists listed parts and hints; the ended one drops them. */
 	assert_true(m->ll_playlists > 10);
