@@ -24,11 +24,11 @@
 #include "bitreader.h"
 #include "codec_internal.h"
 
-#define AOT_SBR 5
-#define AOT_PS 29
-#define AOT_ESCAPE 31
+#define AOT_SBR		5
+#define AOT_PS		29
+#define AOT_ESCAPE	31
 #define ADTS_HEADER_LEN 7
-#define ADTS_CRC_LEN 2
+#define ADTS_CRC_LEN	2
 
 static const uint32_t aac_sample_rates[13] = {
 	96000, 88200, 64000, 48000, 44100, 32000, 24000,
@@ -41,7 +41,8 @@ static const uint8_t aac_channels[16] = {
 };
 
 struct asc_info {
-	unsigned signalled_aot; /* first object type, used in the codec string */
+	unsigned
+		signalled_aot; /* first object type, used in the codec string */
 	unsigned core_aot;
 	uint32_t core_rate;
 	uint32_t sbr_rate; /* 0 without explicit SBR */
@@ -140,7 +141,12 @@ static int parse_asc(const uint8_t *data, size_t len, struct asc_info *a)
 		a->core_aot = read_aot(&br);
 	}
 	switch (a->core_aot) {
-	case 1: case 2: case 3: case 4: case 6: case 7:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 6:
+	case 7:
 		break;
 	case 0:
 		return -EINVAL; /* "null" object */
@@ -193,7 +199,8 @@ static int configure_from_asc(struct spate_track_info *t, const uint8_t *asc,
 		frame = 960;
 	t->sample_rate = a.core_rate;
 	if (a.sbr_rate != 0) {
-		/* Dual-rate SBR doubles the output; downsampled SBR does not. */
+		/* Dual-rate SBR doubles the output; downsampled SBR does not.
+		 */
 		if (a.sbr_rate == 2 * a.core_rate)
 			frame *= 2;
 		t->sample_rate = a.sbr_rate;

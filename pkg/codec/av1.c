@@ -24,16 +24,16 @@
 #include "bitreader.h"
 #include "codec_internal.h"
 
-#define OBU_SEQUENCE_HEADER 1
+#define OBU_SEQUENCE_HEADER    1
 #define OBU_TEMPORAL_DELIMITER 2
-#define OBU_FRAME_HEADER 3
-#define OBU_METADATA 5
-#define OBU_FRAME 6
+#define OBU_FRAME_HEADER       3
+#define OBU_METADATA	       5
+#define OBU_FRAME	       6
 
-#define METADATA_TYPE_HDR_CLL 1
+#define METADATA_TYPE_HDR_CLL  1
 #define METADATA_TYPE_HDR_MDCV 2
 
-#define AV1_MAX_DIM 65535u /* VisualSampleEntry width/height are 16-bit */
+#define AV1_MAX_DIM	65535u /* VisualSampleEntry width/height are 16-bit */
 #define AV1C_HEADER_LEN 4
 
 struct obu {
@@ -58,14 +58,14 @@ struct av1_seq {
 	unsigned bit_depth;
 	uint32_t width;
 	uint32_t height;
-	uint32_t num_units_in_display_tick; /* 0 when no equal-interval timing */
+	uint32_t
+		num_units_in_display_tick; /* 0 when no equal-interval timing */
 	uint32_t time_scale;
 	uint64_t ticks_per_picture;
 };
 
 /* leb128(), 4.10.5: at most 8 bytes, value must fit 32 bits. */
-static int read_leb128(const uint8_t **pos, const uint8_t *end,
-		       uint64_t *value)
+static int read_leb128(const uint8_t **pos, const uint8_t *end, uint64_t *value)
 {
 	uint64_t v = 0;
 
@@ -267,10 +267,10 @@ static int parse_seq_header(const uint8_t *payload, size_t len,
 		order_hint = br_flag(&br);
 		if (order_hint)
 			br_skip(&br, 2); /* jnt_comp, ref_frame_mvs */
-		if (!br_flag(&br)) /* seq_choose_screen_content_tools */
+		if (!br_flag(&br))	 /* seq_choose_screen_content_tools */
 			force_sct = br_flag(&br);
 		if (force_sct > 0 && !br_flag(&br)) /* seq_choose_integer_mv */
-			br_skip(&br, 1); /* seq_force_integer_mv */
+			br_skip(&br, 1);	    /* seq_force_integer_mv */
 		if (order_hint)
 			br_skip(&br, 3); /* order_hint_bits_minus_1 */
 	}
@@ -353,8 +353,8 @@ static int build_from_obus(struct spate_track_info *t, const uint8_t *obus,
 		return -ENOTSUP;
 	t->config_len = w.len;
 
-	snprintf(t->codec_string, sizeof(t->codec_string), "av01.%u.%02u%c.%02u",
-		 seq.seq_profile, seq.seq_level_idx_0,
+	snprintf(t->codec_string, sizeof(t->codec_string),
+		 "av01.%u.%02u%c.%02u", seq.seq_profile, seq.seq_level_idx_0,
 		 seq.seq_tier_0 ? 'H' : 'M', seq.bit_depth);
 	t->width = seq.width;
 	t->height = seq.height;
@@ -392,8 +392,9 @@ int av1_configure(struct spate_track_info *t, const uint8_t *data, size_t len)
 }
 
 /*
- * Temporal unit -> stored sample: temporal delimiters go (AV1-ISOBMFF 2.4
- * says samples should not carry them), everything else is copied as is.
+ * Temporal unit -> stored sample: temporal delimiters go (the AV1-ISOBMFF
+ * sample format says samples should not carry them), everything else is
+ * copied as is.
  * A sync sample starts with a sequence header, and its first frame is a
  * shown key frame.
  */
@@ -414,7 +415,7 @@ int av1_rewrite_tu(const uint8_t *in, size_t len, struct spate_buf *out,
 			continue;
 		if (o.type == OBU_SEQUENCE_HEADER && !seen_frame) {
 			seen_seq = 1;
-			/* reduced_still_picture_header: 5th bit of the payload */
+			/* reduced_still_picture_header: payload bit 4 */
 			reduced = o.payload_len > 0 && (o.payload[0] & 0x08);
 		}
 		if ((o.type == OBU_FRAME || o.type == OBU_FRAME_HEADER) &&
@@ -425,7 +426,8 @@ int av1_rewrite_tu(const uint8_t *in, size_t len, struct spate_buf *out,
 			} else if (seen_seq && o.payload_len > 0) {
 				uint8_t b = o.payload[0];
 
-				/* !show_existing_frame, KEY_FRAME, show_frame */
+				/* !show_existing_frame, KEY_FRAME, show_frame
+				 */
 				sync = (b & 0xf0) == 0x10;
 			}
 		}

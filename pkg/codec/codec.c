@@ -180,6 +180,28 @@ int spate_codec_detect_change(const struct spate_track_info *t,
 	return rc;
 }
 
+size_t spate_codec_strip_parameter_sets(const struct spate_track_info *t,
+					uint8_t *au, size_t len)
+{
+	struct nal_iter it;
+	const uint8_t *nal;
+	size_t nal_len, out = 0;
+
+	if (t->codec != SPATE_CODEC_HEVC)
+		return len;
+	nal_iter_init(&it, au, len, 4);
+	while (nal_iter_next(&it, &nal, &nal_len) > 0) {
+		unsigned type = nal_len > 0 ? (nal[0] >> 1) & 0x3fu : 0;
+
+		if (type >= 32 && type <= 34) /* VPS, SPS, PPS */
+			continue;
+		/* Moving down over what was dropped: never past `nal`. */
+		memmove(au + out, nal - 4, nal_len + 4);
+		out += nal_len + 4;
+	}
+	return out;
+}
+
 const char *spate_codec_name(enum spate_codec_id codec)
 {
 	switch (codec) {

@@ -26,10 +26,10 @@
 #define PS_SET_MAX 32
 
 enum ps_kind {
-	PS_VPS = 0,	  /* HEVC only */
+	PS_VPS = 0, /* HEVC only */
 	PS_SPS,
 	PS_PPS,
-	PS_SPS_EXT,	  /* H.264 only: sequence parameter set extension */
+	PS_SPS_EXT, /* H.264 only: sequence parameter set extension */
 	PS_KIND_COUNT,
 };
 
@@ -129,14 +129,11 @@ void codec_set_frame_rate_hint(struct spate_track_info *t, uint64_t num,
 			       uint64_t den);
 
 /* Per-codec configuration (codec.c has already checked t and the input). */
-int h264_configure(struct spate_track_info *t, const uint8_t *data,
-		   size_t len);
-int hevc_configure(struct spate_track_info *t, const uint8_t *data,
-		   size_t len);
+int h264_configure(struct spate_track_info *t, const uint8_t *data, size_t len);
+int hevc_configure(struct spate_track_info *t, const uint8_t *data, size_t len);
 int av1_configure(struct spate_track_info *t, const uint8_t *data, size_t len);
 int aac_configure(struct spate_track_info *t, const uint8_t *data, size_t len);
-int opus_configure(struct spate_track_info *t, const uint8_t *data,
-		   size_t len);
+int opus_configure(struct spate_track_info *t, const uint8_t *data, size_t len);
 
 /* Access-unit rewrite for codecs not framed in NAL units. */
 int av1_rewrite_tu(const uint8_t *in, size_t len, struct spate_buf *out,

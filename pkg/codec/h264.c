@@ -19,8 +19,8 @@
 #include "codec_internal.h"
 #include "nal.h"
 
-#define H264_NAL_SPS 7
-#define H264_NAL_PPS 8
+#define H264_NAL_SPS	 7
+#define H264_NAL_PPS	 8
 #define H264_NAL_SPS_EXT 13
 
 /* VisualSampleEntry width/height are 16-bit fields. */
@@ -43,9 +43,9 @@ struct h264_sps {
 
 /* Table E-1, indexed by aspect_ratio_idc 1..16. */
 static const uint8_t h264_sar_table[17][2] = {
-	{0, 0},	   {1, 1},    {12, 11}, {10, 11}, {16, 11}, {40, 33},
-	{24, 11},  {20, 11},  {32, 11}, {80, 33}, {18, 11}, {15, 11},
-	{64, 33},  {160, 99}, {4, 3},	{3, 2},	  {2, 1},
+	{0, 0},	  {1, 1},    {12, 11}, {10, 11}, {16, 11}, {40, 33},
+	{24, 11}, {20, 11},  {32, 11}, {80, 33}, {18, 11}, {15, 11},
+	{64, 33}, {160, 99}, {4, 3},   {3, 2},	 {2, 1},
 };
 
 static int nal_type(const uint8_t *nal)
@@ -57,8 +57,19 @@ static int nal_type(const uint8_t *nal)
 static int profile_has_chroma_info(unsigned profile_idc)
 {
 	switch (profile_idc) {
-	case 100: case 110: case 122: case 244: case 44: case 83: case 86:
-	case 118: case 128: case 138: case 139: case 134: case 135:
+	case 100:
+	case 110:
+	case 122:
+	case 244:
+	case 44:
+	case 83:
+	case 86:
+	case 118:
+	case 128:
+	case 138:
+	case 139:
+	case 134:
+	case 135:
 		return 1;
 	default:
 		return 0;
@@ -176,7 +187,7 @@ static int parse_sps(const uint8_t *nal, size_t len, struct h264_sps *s)
 		if (s->bit_depth_luma_minus8 > 6 ||
 		    s->bit_depth_chroma_minus8 > 6)
 			return -EINVAL;
-		br_skip(&br, 1); /* qpprime_y_zero_transform_bypass_flag */
+		br_skip(&br, 1);    /* qpprime_y_zero_transform_bypass_flag */
 		if (br_flag(&br)) { /* seq_scaling_matrix_present_flag */
 			unsigned lists = s->chroma_format_idc != 3 ? 8 : 12;
 
@@ -213,7 +224,7 @@ static int parse_sps(const uint8_t *nal, size_t len, struct h264_sps *s)
 	frame_mbs_only = br_flag(&br);
 	if (!frame_mbs_only)
 		br_skip(&br, 1); /* mb_adaptive_frame_field_flag */
-	br_skip(&br, 1); /* direct_8x8_inference_flag */
+	br_skip(&br, 1);	 /* direct_8x8_inference_flag */
 	if (!br_ok(&br))
 		return -EINVAL;
 
@@ -415,8 +426,7 @@ static int build(struct spate_track_info *t, const struct ps_sets *ps)
 	return 0;
 }
 
-int h264_configure(struct spate_track_info *t, const uint8_t *data,
-		   size_t len)
+int h264_configure(struct spate_track_info *t, const uint8_t *data, size_t len)
 {
 	struct ps_sets ps;
 	int rc;

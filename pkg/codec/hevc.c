@@ -34,10 +34,10 @@
 #define HEVC_NAL_SPS 33
 #define HEVC_NAL_PPS 34
 
-#define HEVC_MAX_DIM 65535u /* VisualSampleEntry width/height are 16-bit */
-#define HEVC_MAX_SUB_LAYERS 7
-#define HEVC_MAX_SHORT_TERM_RPS 64
-#define HEVC_MAX_DELTA_POCS 32
+#define HEVC_MAX_DIM		      65535u /* VisualSampleEntry width/height are 16-bit */
+#define HEVC_MAX_SUB_LAYERS	      7
+#define HEVC_MAX_SHORT_TERM_RPS	      64
+#define HEVC_MAX_DELTA_POCS	      32
 #define HEVC_MAX_SPATIAL_SEGMENTATION 4095 /* 12-bit field, E.2.1 range */
 
 struct hevc_ptl {
@@ -80,9 +80,9 @@ struct hvcc_fields {
 
 /* Table E-1 (shared with H.264), aspect_ratio_idc 1..16. */
 static const uint8_t hevc_sar_table[17][2] = {
-	{0, 0},	   {1, 1},    {12, 11}, {10, 11}, {16, 11}, {40, 33},
-	{24, 11},  {20, 11},  {32, 11}, {80, 33}, {18, 11}, {15, 11},
-	{64, 33},  {160, 99}, {4, 3},	{3, 2},	  {2, 1},
+	{0, 0},	  {1, 1},    {12, 11}, {10, 11}, {16, 11}, {40, 33},
+	{24, 11}, {20, 11},  {32, 11}, {80, 33}, {18, 11}, {15, 11},
+	{64, 33}, {160, 99}, {4, 3},   {3, 2},	 {2, 1},
 };
 
 static unsigned nal_type(const uint8_t *nal)
@@ -260,7 +260,7 @@ static int skip_scaling_list_data(struct bitreader *br)
 			unsigned coefs = 1u << (4 + (size_id << 1));
 
 			if (!br_flag(br)) { /* scaling_list_pred_mode_flag */
-				br_ue(br); /* pred_matrix_id_delta */
+				br_ue(br);  /* pred_matrix_id_delta */
 				continue;
 			}
 			if (coefs > 64)
@@ -384,7 +384,7 @@ static int parse_sps(const uint8_t *nal, size_t len, struct hevc_sps *s)
 	if (br_flag(&br) && br_flag(&br) && /* scaling_list_(enabled|data) */
 	    skip_scaling_list_data(&br) < 0)
 		return -EINVAL;
-	br_skip(&br, 2); /* amp_enabled_flag, sample_adaptive_offset_flag */
+	br_skip(&br, 2);    /* amp_enabled_flag, sample_adaptive_offset_flag */
 	if (br_flag(&br)) { /* pcm_enabled_flag */
 		br_skip(&br, 8);
 		br_ue(&br);
@@ -443,10 +443,10 @@ static int parse_pps_parallelism(const uint8_t *nal, size_t len,
 	if (br_ue(&br) > 63 || br_ue(&br) > 15) /* pps id, sps id */
 		return -EINVAL;
 	br_skip(&br, 1 + 1 + 3 + 1 + 1);
-	br_ue(&br); /* num_ref_idx_l0_default_active_minus1 */
-	br_ue(&br); /* num_ref_idx_l1_default_active_minus1 */
-	br_se(&br); /* init_qp_minus26 */
-	br_skip(&br, 2); /* constrained_intra_pred, transform_skip */
+	br_ue(&br);	  /* num_ref_idx_l0_default_active_minus1 */
+	br_ue(&br);	  /* num_ref_idx_l1_default_active_minus1 */
+	br_se(&br);	  /* init_qp_minus26 */
+	br_skip(&br, 2);  /* constrained_intra_pred, transform_skip */
 	if (br_flag(&br)) /* cu_qp_delta_enabled_flag */
 		br_ue(&br);
 	br_se(&br);	 /* pps_cb_qp_offset */
@@ -550,11 +550,14 @@ static int hvcc_parse(const uint8_t *data, size_t len, struct ps_sets *ps)
 				return -EINVAL;
 			if (nal_layer_id(p) == 0) {
 				if (type == HEVC_NAL_VPS)
-					rc = ps_set_add(&ps->kind[PS_VPS], p, n);
+					rc = ps_set_add(&ps->kind[PS_VPS], p,
+							n);
 				else if (type == HEVC_NAL_SPS)
-					rc = ps_set_add(&ps->kind[PS_SPS], p, n);
+					rc = ps_set_add(&ps->kind[PS_SPS], p,
+							n);
 				else if (type == HEVC_NAL_PPS)
-					rc = ps_set_add(&ps->kind[PS_PPS], p, n);
+					rc = ps_set_add(&ps->kind[PS_PPS], p,
+							n);
 			}
 			if (rc < 0)
 				return rc;
@@ -601,9 +604,10 @@ static void format_codec_string(char *out, size_t cap,
 		if ((ptl->constraint_flags >> (40 - 8 * i)) & 0xff)
 			last = i;
 	for (int i = 0; i <= last && n > 0 && (size_t)n < cap; i++)
-		n += snprintf(out + n, cap - (size_t)n, ".%X",
-			      (unsigned)(ptl->constraint_flags >> (40 - 8 * i)) &
-				      0xff);
+		n += snprintf(
+			out + n, cap - (size_t)n, ".%X",
+			(unsigned)(ptl->constraint_flags >> (40 - 8 * i)) &
+				0xff);
 }
 
 static int build(struct spate_track_info *t, const struct ps_sets *ps)
@@ -696,8 +700,7 @@ static int build(struct spate_track_info *t, const struct ps_sets *ps)
 		return -ENOTSUP;
 	t->config_len = w.len;
 
-	format_codec_string(t->codec_string, sizeof(t->codec_string),
-			    &rec.ptl);
+	format_codec_string(t->codec_string, sizeof(t->codec_string), &rec.ptl);
 	t->width = first_sps.width;
 	t->height = first_sps.height;
 	t->sar_num = first_sps.sar_num;
@@ -709,8 +712,7 @@ static int build(struct spate_track_info *t, const struct ps_sets *ps)
 	return 0;
 }
 
-int hevc_configure(struct spate_track_info *t, const uint8_t *data,
-		   size_t len)
+int hevc_configure(struct spate_track_info *t, const uint8_t *data, size_t len)
 {
 	struct ps_sets ps;
 	int rc;

@@ -13,11 +13,11 @@
 #include <string.h>
 
 /* NAL unit types this file acts on. */
-#define H264_NAL_IDR 5
-#define H264_NAL_AUD 9
+#define H264_NAL_IDR	    5
+#define H264_NAL_AUD	    9
 #define HEVC_NAL_IRAP_FIRST 16 /* BLA_W_LP */
-#define HEVC_NAL_IRAP_LAST 23  /* RSV_IRAP_VCL23 */
-#define HEVC_NAL_AUD 35
+#define HEVC_NAL_IRAP_LAST  23 /* RSV_IRAP_VCL23 */
+#define HEVC_NAL_AUD	    35
 
 void nal_iter_init(struct nal_iter *it, const uint8_t *data, size_t len,
 		   unsigned length_size)
@@ -148,8 +148,7 @@ size_t nal_unescape(uint8_t *dst, size_t dst_cap, const uint8_t *src,
 }
 
 int nal_rewrite_au(int hevc, const uint8_t *in, size_t len,
-		   unsigned in_length_size, struct spate_buf *out,
-		   int *is_sync)
+		   unsigned in_length_size, struct spate_buf *out, int *is_sync)
 {
 	struct nal_iter it;
 	const uint8_t *nal;

@@ -20,8 +20,8 @@
 
 #include "codec_internal.h"
 
-#define OPUS_HEAD_LEN 19
-#define OPUS_RATE 48000
+#define OPUS_HEAD_LEN	   19
+#define OPUS_RATE	   48000
 #define OPUS_FRAME_SAMPLES 960
 
 static uint16_t le16(const uint8_t *p)
@@ -35,8 +35,7 @@ static uint32_t le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-int opus_configure(struct spate_track_info *t, const uint8_t *data,
-		   size_t len)
+int opus_configure(struct spate_track_info *t, const uint8_t *data, size_t len)
 {
 	unsigned channels, family, streams = 0, coupled = 0;
 	const uint8_t *mapping = NULL;
@@ -66,7 +65,8 @@ int opus_configure(struct spate_track_info *t, const uint8_t *data,
 			return -EINVAL;
 		/* Each entry names a decoded channel, or 255 for silence. */
 		for (unsigned i = 0; i < channels; i++)
-			if (mapping[i] != 255 && mapping[i] >= streams + coupled)
+			if (mapping[i] != 255 &&
+			    mapping[i] >= streams + coupled)
 				return -EINVAL;
 		if (family == 1 && channels > 8)
 			return -EINVAL;

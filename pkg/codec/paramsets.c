@@ -22,7 +22,8 @@ void ps_sets_clear(struct ps_sets *ps)
 int ps_set_contains(const struct ps_set *s, const uint8_t *nal, size_t len)
 {
 	for (unsigned i = 0; i < s->count; i++)
-		if (s->nal[i].len == len && memcmp(s->nal[i].data, nal, len) == 0)
+		if (s->nal[i].len == len &&
+		    memcmp(s->nal[i].data, nal, len) == 0)
 			return 1;
 	return 0;
 }

@@ -242,22 +242,17 @@ static size_t write_traf(struct spate_buf *b, const struct spate_track_info *t,
 	return data_offset_at;
 }
 
-int spate_mp4_write_fragment(struct spate_buf *out,
-			     const struct spate_track_info *t,
-			     uint32_t sequence_number,
-			     const struct spate_sample *samples, size_t n,
-			     const uint8_t *payload, size_t payload_len)
+/*
+ * moof, then the mdat header; the payload is copied after it only when
+ * `payload` is non-NULL (see spate_mp4_write_fragment_header).
+ */
+static int write_fragment(struct spate_buf *out,
+			  const struct spate_track_info *t,
+			  uint32_t sequence_number,
+			  const struct spate_sample *samples, size_t n,
+			  const uint8_t *payload, size_t payload_len)
 {
 	size_t start, mfhd, data_offset_at, moof_size;
-	int rc;
-
-	if (out == NULL || t == NULL || samples == NULL)
-		return -EINVAL;
-	if (out->error)
-		return out->error;
-	rc = fragment_check(t, samples, n, payload, payload_len);
-	if (rc < 0)
-		return rc;
 
 	start = mp4_box_open(out, "moof");
 	mfhd = mp4_full_box_open(out, "mfhd", 0, 0);
@@ -276,10 +271,51 @@ int spate_mp4_write_fragment(struct spate_buf *out,
 
 	spate_buf_put_be32(out, (uint32_t)(payload_len + MP4_BOX_HEADER_SIZE));
 	spate_buf_put_fourcc(out, "mdat");
-	spate_buf_put(out, payload, payload_len);
+	if (payload != NULL)
+		spate_buf_put(out, payload, payload_len);
 	if (out->error) {
 		out->len = start; /* never leave half a fragment */
 		return out->error;
 	}
 	return 0;
+}
+
+int spate_mp4_write_fragment(struct spate_buf *out,
+			     const struct spate_track_info *t,
+			     uint32_t sequence_number,
+			     const struct spate_sample *samples, size_t n,
+			     const uint8_t *payload, size_t payload_len)
+{
+	int rc;
+
+	if (out == NULL || t == NULL || samples == NULL)
+		return -EINVAL;
+	if (out->error)
+		return out->error;
+	rc = fragment_check(t, samples, n, payload, payload_len);
+	if (rc < 0)
+		return rc;
+	return write_fragment(out, t, sequence_number, samples, n, payload,
+			      payload_len);
+}
+
+int spate_mp4_write_fragment_header(struct spate_buf *out,
+				    const struct spate_track_info *t,
+				    uint32_t sequence_number,
+				    const struct spate_sample *samples,
+				    size_t n, size_t payload_len)
+{
+	/* Any non-NULL pointer: only its presence is checked, never read. */
+	static const uint8_t absent;
+	int rc;
+
+	if (out == NULL || t == NULL || samples == NULL)
+		return -EINVAL;
+	if (out->error)
+		return out->error;
+	rc = fragment_check(t, samples, n, &absent, payload_len);
+	if (rc < 0)
+		return rc;
+	return write_fragment(out, t, sequence_number, samples, n, NULL,
+			      payload_len);
 }

@@ -71,4 +71,16 @@ int spate_mp4_write_fragment(struct spate_buf *out,
 			     const struct spate_sample *samples, size_t n,
 			     const uint8_t *payload, size_t payload_len);
 
+/*
+ * Same fragment as spate_mp4_write_fragment, but stops after the mdat box
+ * header: the caller sends the `payload_len` sample bytes right after it
+ * (gather I/O), so the packager never copies sample bytes into fragments.
+ * Same checks and errors.
+ */
+int spate_mp4_write_fragment_header(struct spate_buf *out,
+				    const struct spate_track_info *t,
+				    uint32_t sequence_number,
+				    const struct spate_sample *samples,
+				    size_t n, size_t payload_len);
+
 #endif /* SPATE_PKG_MP4_H */

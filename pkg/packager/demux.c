@@ -7,6 +7,7 @@
 #include "demux.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -83,6 +84,12 @@ static int demux_start(struct spate_demux *d, const char *url,
 	rc = avformat_find_stream_info(d->fmt, NULL);
 	if (rc < 0)
 		return av_to_errno(rc);
+	/*
+	 * Probing decodes a few frames of every stream (libavformat wants
+	 * pixel formats); those decoders are gone now, but glibc keeps their
+	 * frame pools mapped.  Give them back: a channel lives for days.
+	 */
+	malloc_trim(0);
 	d->pkt = av_packet_alloc();
 	return d->pkt == NULL ? -ENOMEM : 0;
 }

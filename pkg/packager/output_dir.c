@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 struct spate_output_dir {
@@ -63,24 +64,42 @@ void spate_output_dir_close(struct spate_output_dir *d)
 	free(d);
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
+/* writev() in batches, resuming after short writes. */
+static int write_all(int fd, const struct spate_iov *iov, unsigned n)
 {
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+	enum { BATCH = 64 };
+	struct iovec v[BATCH];
+	unsigned i = 0;
+	size_t skip = 0; /* bytes of iov[i] already written */
 
-		if (n < 0) {
+	while (i < n) {
+		unsigned k = 0;
+		ssize_t w;
+
+		for (; k < BATCH && i + k < n; k++) {
+			size_t s = k == 0 ? skip : 0;
+
+			v[k].iov_base = (void *)(iov[i + k].base + s);
+			v[k].iov_len = iov[i + k].len - s;
+		}
+		w = writev(fd, v, (int)k);
+		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		p += n;
-		len -= (size_t)n;
+		while (i < n && (size_t)w >= iov[i].len - skip) {
+			w -= (ssize_t)(iov[i].len - skip);
+			skip = 0;
+			i++;
+		}
+		skip += (size_t)w;
 	}
 	return 0;
 }
 
 static int dir_publish(void *ctx, const struct spate_object_info *info,
-		       const uint8_t *data, size_t len)
+		       const struct spate_iov *iov, unsigned iovcnt)
 {
 	struct spate_output_dir *d = ctx;
 	char path[PATH_MAX], tmp[PATH_MAX + 8], *slash;
@@ -103,7 +122,7 @@ static int dir_publish(void *ctx, const struct spate_object_info *info,
 	}
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, data, len);
+	rc = write_all(fd, iov, iovcnt);
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path) < 0)

@@ -495,6 +495,13 @@ int spate_packager_write(struct spate_packager *p,
 		t->payload.len = au_off;
 		return rc;
 	}
+	t->payload.len = au_off + spate_codec_strip_parameter_sets(
+					   &t->rend.track, t->payload.data + au_off,
+					   t->payload.len - au_off);
+	if (t->payload.len == au_off) {
+		p->stats.dropped_empty++; /* parameter sets only */
+		return 0;
+	}
 
 	qs.dts = in_to_track(t, dts) + t->offset;
 	qs.pts = in_to_track(t, pts) + t->offset;

@@ -44,16 +44,25 @@ struct spate_object_info {
 	int final;	      /* manifests: the input has ended */
 };
 
+/* One piece of an object: objects are published as gather lists. */
+struct spate_iov {
+	const uint8_t *base;
+	size_t len;
+};
+
 /*
- * Where objects go.  publish() receives bytes that stay valid only for the
- * call: an output keeps a copy (file, cache blob).  remove() is called for
- * objects that fell out of every window.  Both return 0 or a negative errno;
- * a failing publish is counted and logged by the packager, which keeps
- * going (a full disk must not stop a live channel).
+ * Where objects go.  publish() receives an object as `iovcnt` pieces to be
+ * concatenated, valid only for the call: an output keeps a copy (file,
+ * cache blob).  Gathering lets a segment go out as styp, fragment headers
+ * and sample bytes straight from the packager's buffers, never copied into
+ * a contiguous segment first.  remove() is called for objects that fell out
+ * of every window.  Both return 0 or a negative errno; a failing publish is
+ * counted and logged by the packager, which keeps going (a full disk must
+ * not stop a live channel).
  */
 struct spate_output_ops {
 	int (*publish)(void *ctx, const struct spate_object_info *info,
-		       const uint8_t *data, size_t len);
+		       const struct spate_iov *iov, unsigned iovcnt);
 	int (*remove)(void *ctx, const struct spate_object_info *info);
 };
 

@@ -6,11 +6,12 @@
  *   publish.c   object names, manifest rendering, window eviction
  *
  * One track per stream.  A track's payload buffer holds, in order:
- *   [committed samples of the open part][held sample][queued samples]
+ *   [committed samples of the open segment][held sample][queued samples]
  * "held" is the newest processed sample, whose duration is unknown until the
  * next one arrives; "queued" samples wait for the lead track's progress.
  * Keeping them in one buffer means a sample's bytes are written once, by
- * the codec rewrite, and moved only when a part is flushed.
+ * the codec rewrite, published from there, and moved only when a segment
+ * closes (the held and queued bytes slide to the front).
  */
 #ifndef SPATE_PKG_PACKAGER_INTERNAL_H
 #define SPATE_PKG_PACKAGER_INTERNAL_H
@@ -40,9 +41,15 @@ struct pkg_qsample {
 	bool jump;	    /* first sample after a timestamp jump */
 };
 
+/* One fragment of the open segment: header in seg, samples in payload. */
+struct pkg_span {
+	size_t hdr_off, hdr_len;
+	size_t pay_off, pay_len;
+};
+
 struct pkg_cut {
 	uint64_t msn;
-	int64_t start; /* PKG_CLOCK_HZ */
+	int64_t start; /* presentation time of the first sample, PKG_CLOCK_HZ */
 	bool discontinuity;
 	uint32_t disc_seq;
 };
@@ -67,9 +74,11 @@ struct pkg_track {
 
 	/* Sample assembly (see the file comment). */
 	struct spate_buf payload;
-	struct spate_sample *samples; /* committed samples of the open part */
+	struct spate_sample *samples; /* committed samples of the open segment */
 	size_t n_committed, samples_cap;
 	size_t committed_bytes;
+	size_t part_first_sample;  /* first sample of the open part */
+	size_t part_payload_off;   /* its first payload byte */
 	struct pkg_qsample held;
 	bool has_held;
 	struct pkg_qsample *queue; /* queued samples, oldest at queue_head */
@@ -78,7 +87,8 @@ struct pkg_track {
 	/* The open segment and part. */
 	bool seg_open;
 	uint64_t seg_msn;
-	int64_t seg_start;   /* track timescale */
+	int64_t seg_start;   /* decode time of its first sample, timescale */
+	int64_t seg_start_pts; /* presentation time of that sample */
 	int64_t part_start;  /* track timescale */
 	bool part_independent;
 	bool seg_discontinuity;	 /* the open segment follows a discontinuity */
@@ -88,7 +98,15 @@ struct pkg_track {
 	int64_t seg_end;	 /* end of committed samples, track timescale */
 	uint32_t disc_seq;
 	uint32_t frag_seq; /* mfhd sequence_number */
-	struct spate_buf seg; /* styp + fragments of the open segment */
+	/*
+	 * The open segment is published as a gather list: styp and each
+	 * fragment's header live in `seg`, sample bytes stay in `payload`.
+	 */
+	struct spate_buf seg;
+	struct pkg_span *spans; /* one per fragment of the open segment */
+	size_t n_spans, spans_cap;
+	struct spate_iov *iov;	/* scratch gather list */
+	size_t iov_cap;
 	int64_t last_duration; /* track timescale, for the final sample */
 	uint32_t seg_cut_tol;  /* track timescale */
 
@@ -153,7 +171,7 @@ const struct pkg_cut *pkg_cut_find(const struct spate_packager *p,
 
 /* publish.c */
 int pkg_publish_init(struct pkg_track *t);
-int pkg_publish_part(struct pkg_track *t, size_t off, size_t len,
+int pkg_publish_part(struct pkg_track *t, const struct pkg_span *span,
 		     const struct spate_part_rec *rec);
 int pkg_publish_segment(struct pkg_track *t,
 			const struct spate_segment_rec *rec);

@@ -14,14 +14,15 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mp4/mp4.h"
 
-static int publish(struct spate_packager *p, struct spate_object_info *info,
-		   const uint8_t *data, size_t len)
+static int publish_iov(struct spate_packager *p, struct spate_object_info *info,
+		       const struct spate_iov *iov, unsigned iovcnt)
 {
-	int rc = p->ops.publish(p->ops_ctx, info, data, len);
+	int rc = p->ops.publish(p->ops_ctx, info, iov, iovcnt);
 
 	if (rc < 0) {
 		p->stats.publish_errors++;
@@ -29,6 +30,45 @@ static int publish(struct spate_packager *p, struct spate_object_info *info,
 			strerror(-rc));
 	}
 	return 0; /* a failing output must not stop the channel */
+}
+
+static int publish(struct spate_packager *p, struct spate_object_info *info,
+		   const uint8_t *data, size_t len)
+{
+	struct spate_iov iov = {data, len};
+
+	return publish_iov(p, info, &iov, 1);
+}
+
+/*
+ * The open segment as a gather list: styp, then each fragment's header
+ * (in seg) followed by its sample bytes (in payload).
+ */
+static const struct spate_iov *segment_iov(struct pkg_track *t,
+					   unsigned *iovcnt)
+{
+	size_t need = 1 + 2 * t->n_spans;
+	unsigned n = 0;
+
+	if (need > t->iov_cap) {
+		struct spate_iov *v = realloc(t->iov, need * sizeof(*v));
+
+		if (v == NULL)
+			return NULL;
+		t->iov = v;
+		t->iov_cap = need;
+	}
+	t->iov[n++] = (struct spate_iov){t->seg.data, t->spans[0].hdr_off};
+	for (size_t i = 0; i < t->n_spans; i++) {
+		const struct pkg_span *sp = &t->spans[i];
+
+		t->iov[n++] = (struct spate_iov){t->seg.data + sp->hdr_off,
+						 sp->hdr_len};
+		t->iov[n++] = (struct spate_iov){t->payload.data + sp->pay_off,
+						 sp->pay_len};
+	}
+	*iovcnt = n;
+	return t->iov;
 }
 
 static void unpublish(struct spate_packager *p, struct spate_object_info *info)
@@ -58,7 +98,7 @@ int pkg_publish_init(struct pkg_track *t)
 	return publish(p, &info, t->scratch.data, t->scratch.len);
 }
 
-int pkg_publish_part(struct pkg_track *t, size_t off, size_t len,
+int pkg_publish_part(struct pkg_track *t, const struct pkg_span *span,
 		     const struct spate_part_rec *rec)
 {
 	struct spate_packager *p = t->owner;
@@ -68,10 +108,14 @@ int pkg_publish_part(struct pkg_track *t, size_t off, size_t len,
 					 .rendition = t->index,
 					 .msn = rec->msn,
 					 .part = rec->index};
+	struct spate_iov iov[2] = {
+		{t->seg.data + span->hdr_off, span->hdr_len},
+		{t->payload.data + span->pay_off, span->pay_len},
+	};
 
 	snprintf(name, sizeof(name), "%s/seg-%llu.%u.m4s", t->rend.id,
 		 (unsigned long long)rec->msn, rec->index);
-	publish(p, &info, t->seg.data + off, len);
+	publish_iov(p, &info, iov, 2);
 	spate_timeline_add_part(&t->rend.timeline, rec);
 	t->rend.open_parts = rec->index + 1;
 	p->stats.parts_out++;
@@ -114,6 +158,8 @@ int pkg_publish_segment(struct pkg_track *t,
 	struct spate_packager *p = t->owner;
 	struct spate_segment_rec evicted;
 	const struct spate_segment_rec *old;
+	const struct spate_iov *iov;
+	unsigned iovcnt;
 	char name[64];
 	struct spate_object_info info = {.kind = SPATE_OBJ_SEGMENT,
 					 .name = name,
@@ -122,9 +168,12 @@ int pkg_publish_segment(struct pkg_track *t,
 
 	if (t->seg.error)
 		return t->seg.error;
+	iov = segment_iov(t, &iovcnt);
+	if (iov == NULL)
+		return -ENOMEM;
 	snprintf(name, sizeof(name), "%s/seg-%llu.m4s", t->rend.id,
 		 (unsigned long long)rec->msn);
-	publish(p, &info, t->seg.data, t->seg.len);
+	publish_iov(p, &info, iov, iovcnt);
 	p->stats.segments_out++;
 	if (spate_timeline_add_segment(&t->rend.timeline, rec, &evicted))
 		remove_segment(t, evicted.msn);

@@ -80,6 +80,8 @@ void pkg_track_free(struct pkg_track *t)
 	spate_buf_free(&t->seg);
 	spate_buf_free(&t->scratch);
 	free(t->samples);
+	free(t->spans);
+	free(t->iov);
 	free(t->queue);
 	free(t->pending_config);
 }
@@ -192,47 +194,78 @@ static int64_t committed_end(const struct pkg_track *t)
 }
 
 /*
- * Writes the committed samples as one fragment at the end of the open
- * segment and, with LL on, publishes that fragment as a part.
+ * Closes the open part: its samples become one fragment whose header goes
+ * to `seg` while the sample bytes stay where they are in `payload`; a span
+ * records both.  With LL on the fragment is published as a part at once.
  */
 static int flush_part(struct pkg_track *t)
 {
 	struct spate_packager *p = t->owner;
+	size_t first = t->part_first_sample;
+	size_t n = t->n_committed - first;
+	size_t pay_len = t->committed_bytes - t->part_payload_off;
 	size_t off = t->seg.len;
+	struct spate_part_rec rec;
+	struct pkg_span *span;
 	int rc;
 
-	if (t->n_committed == 0)
+	if (n == 0)
 		return 0;
-	rc = spate_mp4_write_fragment(&t->seg, &t->rend.track, ++t->frag_seq,
-				      t->samples, t->n_committed,
-				      t->payload.data, t->committed_bytes);
+	if (t->n_spans == t->spans_cap) {
+		size_t cap = t->spans_cap ? t->spans_cap * 2 : 16;
+		struct pkg_span *sp = realloc(t->spans, cap * sizeof(*sp));
+
+		if (sp == NULL)
+			return -ENOMEM;
+		t->spans = sp;
+		t->spans_cap = cap;
+	}
+	rc = spate_mp4_write_fragment_header(&t->seg, &t->rend.track,
+					     t->frag_seq + 1, t->samples + first,
+					     n, pay_len);
 	if (rc < 0) {
 		pkg_log(p, 0, "%s: fragment of %zu samples not written: %s",
-			t->rend.id, t->n_committed, strerror(-rc));
+			t->rend.id, n, strerror(-rc));
 		t->seg.len = off;
 		t->seg.error = 0;
-		p->stats.dropped_bad_au += t->n_committed;
-		rc = rc == -ENOMEM ? rc : 0;
-	} else {
-		p->stats.samples_out += t->n_committed;
-		if (p->cfg.part_ms > 0) {
-			struct spate_part_rec rec = {
-				.msn = t->seg_msn,
-				.index = t->rend.open_parts,
-				.duration = (uint32_t)(committed_end(t) -
-						       t->part_start),
-				.size_bytes = (uint32_t)(t->seg.len - off),
-				.independent = (t->samples[0].flags &
-						SPATE_SAMPLE_SYNC) != 0,
-			};
-			rc = pkg_publish_part(t, off, t->seg.len - off, &rec);
-		}
+		p->stats.dropped_bad_au += n;
+		/* The samples are in no fragment: forget them. */
+		drop_bytes(t, t->part_payload_off, pay_len);
+		t->committed_bytes = t->part_payload_off;
+		t->n_committed = first;
+		return rc == -ENOMEM ? rc : 0;
 	}
+	t->frag_seq++;
+	span = &t->spans[t->n_spans++];
+	*span = (struct pkg_span){.hdr_off = off,
+				  .hdr_len = t->seg.len - off,
+				  .pay_off = t->part_payload_off,
+				  .pay_len = pay_len};
+	p->stats.samples_out += n;
 	t->seg_end = committed_end(t);
+	t->part_first_sample = t->n_committed;
+	t->part_payload_off = t->committed_bytes;
+	if (p->cfg.part_ms == 0)
+		return 0;
+	rec = (struct spate_part_rec){
+		.msn = t->seg_msn,
+		.index = t->rend.open_parts,
+		.duration = (uint32_t)(t->seg_end - t->part_start),
+		.size_bytes = (uint32_t)(span->hdr_len + span->pay_len),
+		.independent = (t->samples[first].flags & SPATE_SAMPLE_SYNC) != 0,
+	};
+	return pkg_publish_part(t, span, &rec);
+}
+
+/* The segment's bytes are out: held and queued samples slide down. */
+static void forget_segment(struct pkg_track *t)
+{
 	drop_bytes(t, 0, t->committed_bytes);
 	t->committed_bytes = 0;
 	t->n_committed = 0;
-	return rc;
+	t->part_first_sample = 0;
+	t->part_payload_off = 0;
+	t->n_spans = 0;
 }
 
 static int close_segment(struct pkg_track *t)
@@ -246,19 +279,22 @@ static int close_segment(struct pkg_track *t)
 	if (rc < 0)
 		return rc;
 	t->seg_open = false;
-	if (t->seg_end <= t->seg_start)
+	if (t->n_spans == 0) {
+		forget_segment(t);
 		return 0; /* nothing made it into the segment */
+	}
 	rec = (struct spate_segment_rec){
 		.msn = t->seg_msn,
 		.start = t->seg_start,
 		.duration = (uint64_t)(t->seg_end - t->seg_start),
-		.size_bytes = (uint32_t)t->seg.len,
+		.size_bytes = (uint32_t)(t->seg.len + t->committed_bytes),
 		.nparts = t->owner->cfg.part_ms > 0 ? t->rend.open_parts : 0,
 		.disc_seq = t->disc_seq,
 		.init_version = t->rend.init_version,
 		.discontinuity = t->seg_discontinuity,
 	};
 	rc = pkg_publish_segment(t, &rec);
+	forget_segment(t);
 	t->rend.open_parts = 0;
 	t->rend.next_msn = t->seg_msn + 1;
 	if (rc == 0)
@@ -292,9 +328,16 @@ static void note_period_start(struct spate_packager *p, uint32_t disc_seq,
 	p->pres.n_period_starts = p->n_periods;
 }
 
+/*
+ * Opens segment d->msn at sample s.  tfdt and the timeline use decode time;
+ * cut decisions use presentation time, because B-frame reordering delays
+ * can differ from one GOP to the next (x265 does this) while key frames
+ * stay exactly a GOP apart in presentation order.
+ */
 static int open_segment(struct pkg_track *t, const struct cut_decision *d,
-			int64_t start)
+			const struct pkg_qsample *s)
 {
+	int64_t start = s->dts;
 	struct spate_packager *p = t->owner;
 	int rc;
 
@@ -321,6 +364,7 @@ static int open_segment(struct pkg_track *t, const struct cut_decision *d,
 	t->seg_open = true;
 	t->seg_msn = d->msn;
 	t->seg_start = start;
+	t->seg_start_pts = s->pts;
 	t->seg_end = start;
 	t->part_start = start;
 	t->seg_discontinuity = d->discontinuity;
@@ -334,7 +378,7 @@ static int open_segment(struct pkg_track *t, const struct cut_decision *d,
 		struct pkg_cut *c = &p->cuts[d->msn % PKG_CUT_RING];
 
 		c->msn = d->msn;
-		c->start = pkg_to_clock(t, start);
+		c->start = pkg_to_clock(t, s->pts);
 		c->discontinuity = d->discontinuity;
 		c->disc_seq = d->disc_seq;
 		p->cut_count++;
@@ -361,7 +405,7 @@ static void decide_lead(struct pkg_track *t, const struct pkg_qsample *s,
 		return;
 	}
 	if (t->seg_open && !forced &&
-	    s->dts - t->seg_start < seg_len - (int64_t)t->seg_cut_tol)
+	    s->pts - t->seg_start_pts < seg_len - (int64_t)t->seg_cut_tol)
 		return;
 	d->action = CUT_OPEN;
 	if (!t->started) {
@@ -369,7 +413,7 @@ static void decide_lead(struct pkg_track *t, const struct pkg_qsample *s,
 		 * Number the first segment from media time, so origins that
 		 * join the same encoder at different moments agree.
 		 */
-		int64_t clk = pkg_to_clock(t, s->dts);
+		int64_t clk = pkg_to_clock(t, s->pts);
 		int64_t len = (int64_t)p->cfg.segment_ms * (PKG_CLOCK_HZ / 1000);
 
 		d->msn = clk > 0 ? (uint64_t)(clk / len) : 0;
@@ -387,7 +431,7 @@ static void decide_follower(struct pkg_track *t, const struct pkg_qsample *s,
 {
 	struct spate_packager *p = t->owner;
 	bool can_start = s->sync || t->rend.track.type == SPATE_MEDIA_AUDIO;
-	int64_t clk = pkg_to_clock(t, s->dts);
+	int64_t clk = pkg_to_clock(t, s->pts);
 	const struct pkg_cut *c;
 
 	d->action = CUT_NONE;
@@ -506,7 +550,7 @@ static int process_one(struct pkg_track *t)
 	if (d.action == CUT_OPEN) {
 		rc = close_segment(t);
 		if (rc == 0)
-			rc = open_segment(t, &d, s.dts);
+			rc = open_segment(t, &d, &s);
 		if (rc < 0)
 			return rc;
 		t->started = true;
@@ -522,7 +566,7 @@ static int process_one(struct pkg_track *t)
 		t->part_start = s.dts;
 	}
 	/* s now sits right after the committed bytes. */
-	if (t->seg.len + t->committed_bytes + s.size >
+	if (t->committed_bytes + s.size >
 	    p->cfg.max_segment_bytes) {
 		p->stats.dropped_oversize++;
 		drop_bytes(t, t->committed_bytes, s.size);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libavutil/log.h>
 
@@ -62,6 +63,8 @@ static void usage(FILE *f)
 		"mp4, ...)\n"
 		"  --utc-timing SCHEME=VALUE   DASH UTCTiming element\n"
 		"  --quiet          only errors\n"
+		"  --stats          print a machine-readable summary line on "
+		"stdout at the end\n"
 		"  -h, --help       this text\n");
 }
 
@@ -71,6 +74,7 @@ struct cli {
 	const char *input;
 	const char *outdir;
 	int quiet;
+	int stats_fd_line; /* --stats: one machine-readable line on stdout */
 	char utc_scheme[256];
 };
 
@@ -90,7 +94,7 @@ static int parse_u32(const char *s, uint32_t max, uint32_t *out)
 static int parse_args(int argc, char **argv, struct cli *c)
 {
 	enum { O_SEG = 256, O_PART, O_WIN, O_DVR, O_HLS, O_DASH, O_EPOCH,
-	       O_FMT, O_UTC, O_QUIET };
+	       O_FMT, O_UTC, O_QUIET, O_STATS };
 	static const struct option opts[] = {
 		{"segment-ms", required_argument, NULL, O_SEG},
 		{"part-ms", required_argument, NULL, O_PART},
@@ -102,6 +106,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{"format", required_argument, NULL, O_FMT},
 		{"utc-timing", required_argument, NULL, O_UTC},
 		{"quiet", no_argument, NULL, O_QUIET},
+		{"stats", no_argument, NULL, O_STATS},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -161,6 +166,9 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		case O_QUIET:
 			c->quiet = 1;
 			break;
+		case O_STATS:
+			c->stats_fd_line = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -189,10 +197,27 @@ static void log_stderr(void *ctx, int level, const char *msg)
 	fprintf(stderr, "spate-pkg: %s: %s\n", names[level], msg);
 }
 
+/* Resident memory now, in KB (steady state, unlike the peak). */
+static long rss_kb(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+		resident = -1;
+	fclose(f);
+	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 static void print_summary(const struct cli *c, const struct spate_packager *p)
 {
 	struct spate_pkg_stats st;
 
+	if (c->stats_fd_line)
+		printf("spate-pkg-stats rss_kb=%ld renditions=%u\n", rss_kb(),
+		       spate_packager_rendition_count(p));
 	if (c->quiet)
 		return;
 	spate_packager_stats(p, &st);

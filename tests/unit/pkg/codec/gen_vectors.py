@@ -93,9 +93,13 @@ def annexb(nals):
 
 
 def main():
+    with tempfile.TemporaryDirectory() as d:
+        os.chdir(d)
+        generate()
+
+
+def generate():
     out = []
-    d = tempfile.mkdtemp()
-    os.chdir(d)
     src = lambda size, rate: ['-f', 'lavfi', '-i',
                               'testsrc2=size=%s:rate=%s' % (size, rate)]
     h264 = [

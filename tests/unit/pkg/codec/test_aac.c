@@ -173,8 +173,8 @@ static void channel_configurations(void **state)
 		int rc;
 		unsigned channels;
 	} cases[] = {
-		{1, 0, 1}, {6, 0, 6},	      {7, 0, 8},	  {8, -EINVAL, 0},
-		{11, 0, 7}, {12, 0, 8},	      {13, 0, 24},	  {15, -EINVAL, 0},
+		{1, 0, 1},  {6, 0, 6},	{7, 0, 8},   {8, -EINVAL, 0},
+		{11, 0, 7}, {12, 0, 8}, {13, 0, 24}, {15, -EINVAL, 0},
 	};
 	struct spate_track_info t;
 	uint8_t asc[8];
@@ -200,17 +200,17 @@ static void program_config_element(void **state)
 	tb_u(&b, 4, 3);
 	tb_u(&b, 4, 0); /* channels from the PCE */
 	tb_u(&b, 3, 0);
-	tb_u(&b, 4, 0);	 /* element_instance_tag */
-	tb_u(&b, 2, 1);	 /* object_type */
-	tb_u(&b, 4, 3);	 /* sampling_frequency_index */
-	tb_u(&b, 4, 2);	 /* front: SCE + CPE */
-	tb_u(&b, 4, 0);	 /* side */
-	tb_u(&b, 4, 1);	 /* back: CPE */
-	tb_u(&b, 2, 1);	 /* lfe */
-	tb_u(&b, 3, 1);	 /* assoc data */
-	tb_u(&b, 4, 1);	 /* coupling */
-	tb_u(&b, 1, 0);	 /* mono mixdown */
-	tb_u(&b, 1, 1);	 /* stereo mixdown */
+	tb_u(&b, 4, 0); /* element_instance_tag */
+	tb_u(&b, 2, 1); /* object_type */
+	tb_u(&b, 4, 3); /* sampling_frequency_index */
+	tb_u(&b, 4, 2); /* front: SCE + CPE */
+	tb_u(&b, 4, 0); /* side */
+	tb_u(&b, 4, 1); /* back: CPE */
+	tb_u(&b, 2, 1); /* lfe */
+	tb_u(&b, 3, 1); /* assoc data */
+	tb_u(&b, 4, 1); /* coupling */
+	tb_u(&b, 1, 0); /* mono mixdown */
+	tb_u(&b, 1, 1); /* stereo mixdown */
 	tb_u(&b, 4, 0);
 	tb_u(&b, 1, 0);	 /* matrix mixdown */
 	tb_u(&b, 5, 0);	 /* front SCE */

@@ -32,9 +32,9 @@ static void own_record_configures_to_itself(void **state)
 		struct spate_track_info t, again;
 
 		track_init(&t, good[i].codec);
-		assert_int_equal(spate_codec_configure(&t, good[i].data,
-						       good[i].len),
-				 0);
+		assert_int_equal(
+			spate_codec_configure(&t, good[i].data, good[i].len),
+			0);
 		if (!good[i].record_roundtrip)
 			continue;
 		again = t;
@@ -55,9 +55,9 @@ static void failure_leaves_track_untouched(void **state)
 		struct spate_track_info t, before;
 
 		track_init(&t, good[i].codec);
-		assert_int_equal(spate_codec_configure(&t, good[i].data,
-						       good[i].len),
-				 0);
+		assert_int_equal(
+			spate_codec_configure(&t, good[i].data, good[i].len),
+			0);
 		before = t;
 		assert_true(spate_codec_configure(&t, junk, sizeof(junk)) < 0);
 		assert_memory_equal(&t, &before, sizeof(t));
@@ -106,8 +106,7 @@ static void timescale_defaults(void **state)
 			 0);
 	assert_int_equal(t.timescale, 90000);
 	track_init(&t, SPATE_CODEC_AAC);
-	assert_int_equal(spate_codec_configure(&t, aac_lc_44k_mono_adts, 7),
-			 0);
+	assert_int_equal(spate_codec_configure(&t, aac_lc_44k_mono_adts, 7), 0);
 	assert_int_equal(t.timescale, 44100);
 	track_init(&t, SPATE_CODEC_OPUS);
 	t.timescale = 1000; /* a caller's choice stays */

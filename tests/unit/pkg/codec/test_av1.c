@@ -31,7 +31,9 @@ struct seq_opts {
 };
 
 static const struct seq_opts seq_1080p = {
-	.level = 8, .w_minus1 = 1919, .h_minus1 = 1079,
+	.level = 8,
+	.w_minus1 = 1919,
+	.h_minus1 = 1079,
 };
 
 static void put_uvlc(struct test_bits *b, unsigned v)
@@ -67,7 +69,8 @@ static size_t make_seq_obu(uint8_t *out, const struct seq_opts *o)
 				put_uvlc(&b, o->ticks_minus1);
 			tb_u(&b, 1, o->decoder_model);
 			if (o->decoder_model) {
-				tb_u(&b, 5, 9); /* buffer_delay_length_minus_1 */
+				tb_u(&b, 5,
+				     9); /* buffer_delay_length_minus_1 */
 				tb_u(&b, 32, 1);
 				tb_u(&b, 10, 0);
 			}
@@ -129,7 +132,7 @@ static size_t make_seq_obu(uint8_t *out, const struct seq_opts *o)
 	}
 	if (!o->mono)
 		tb_u(&b, 1, 0); /* separate_uv_delta_q */
-	tb_u(&b, 1, 0); /* film grain */
+	tb_u(&b, 1, 0);		/* film grain */
 	tb_trailing(&b);
 	len = tb_bytes(&b);
 	assert_true(len < 128);
@@ -195,8 +198,7 @@ static void av1c_without_sequence_header(void **state)
 	assert_int_equal(spate_codec_configure(&t, av1_aom_av1c_ffmpeg, 4),
 			 -EAGAIN);
 	/* a temporal delimiter alone neither */
-	assert_int_equal(spate_codec_configure(&t, av1_aom_td_seq, 2),
-			 -EAGAIN);
+	assert_int_equal(spate_codec_configure(&t, av1_aom_td_seq, 2), -EAGAIN);
 }
 
 static void av1c_bad_header(void **state)
@@ -208,8 +210,7 @@ static void av1c_bad_header(void **state)
 	track_init(&t, SPATE_CODEC_AV1);
 	memcpy(rec, av1_aom_av1c_ffmpeg, sizeof(rec));
 	rec[0] = 0x82; /* version 2 */
-	assert_int_equal(spate_codec_configure(&t, rec, sizeof(rec)),
-			 -ENOTSUP);
+	assert_int_equal(spate_codec_configure(&t, rec, sizeof(rec)), -ENOTSUP);
 	rec[0] = 0x81;
 	rec[1] = 0x41; /* claims profile 2 */
 	assert_int_equal(spate_codec_configure(&t, rec, sizeof(rec)), -EINVAL);
@@ -223,9 +224,9 @@ static void truncated_av1c(void **state)
 	(void)state;
 	for (size_t n = 1; n < sizeof(av1_aom_av1c_ffmpeg); n++) {
 		track_init(&t, SPATE_CODEC_AV1);
-		assert_int_equal(spate_codec_configure(&t, av1_aom_av1c_ffmpeg,
-						       n),
-				 n == 4 ? -EAGAIN : -EINVAL);
+		assert_int_equal(
+			spate_codec_configure(&t, av1_aom_av1c_ffmpeg, n),
+			n == 4 ? -EAGAIN : -EINVAL);
 	}
 }
 
@@ -234,20 +235,19 @@ static void bad_obu_framing(void **state)
 	static const uint8_t forbidden[] = {0x12, 0x00, 0x8a, 0x01, 0x00};
 	static const uint8_t long_leb[] = {0x0a, 0x80, 0x80, 0x80, 0x80,
 					   0x80, 0x80, 0x80, 0x80, 0x01};
-	static const uint8_t huge_size[] = {0x0a, 0xff, 0xff, 0xff, 0xff,
-					    0x0f};
+	static const uint8_t huge_size[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f};
 	struct spate_track_info t;
 
 	(void)state;
 	track_init(&t, SPATE_CODEC_AV1);
-	assert_int_equal(spate_codec_configure(&t, forbidden,
-					       sizeof(forbidden)),
-			 -EINVAL);
+	assert_int_equal(
+		spate_codec_configure(&t, forbidden, sizeof(forbidden)),
+		-EINVAL);
 	assert_int_equal(spate_codec_configure(&t, long_leb, sizeof(long_leb)),
 			 -EINVAL);
-	assert_int_equal(spate_codec_configure(&t, huge_size,
-					       sizeof(huge_size)),
-			 -EINVAL);
+	assert_int_equal(
+		spate_codec_configure(&t, huge_size, sizeof(huge_size)),
+		-EINVAL);
 }
 
 static void crafted_timing_and_operating_points(void **state)
@@ -329,8 +329,7 @@ static void crafted_bit_depths_and_chroma(void **state)
 	o = seq_1080p;
 	o.profile = 3; /* reserved */
 	track_init(&t, SPATE_CODEC_AV1);
-	assert_int_equal(spate_codec_configure(&t, buf,
-					       make_seq_obu(buf, &o)),
+	assert_int_equal(spate_codec_configure(&t, buf, make_seq_obu(buf, &o)),
 			 -EINVAL);
 }
 

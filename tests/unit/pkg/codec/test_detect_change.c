@@ -63,8 +63,7 @@ static void h264_repeated_headers_are_not_a_change(void **state)
 	assert_memory_equal(&next, &before, sizeof(next));
 	/* SPS alone, PPS alone: still the same */
 	assert_int_equal(spate_codec_detect_change(&t, au.data, 30, &next), 0);
-	assert_int_equal(spate_codec_detect_change(&t, au.data + 30, 10,
-						   &next),
+	assert_int_equal(spate_codec_detect_change(&t, au.data + 30, 10, &next),
 			 0);
 }
 
@@ -75,10 +74,10 @@ static void h264_no_parameter_sets(void **state)
 	(void)state;
 	configured(&t, SPATE_CODEC_H264, h264_high_annexb,
 		   sizeof(h264_high_annexb));
-	assert_int_equal(spate_codec_detect_change(
-				 &t, (const uint8_t *)"\0\0\0\3\x41\x9a\x23",
-				 7, &next),
-			 0);
+	assert_int_equal(
+		spate_codec_detect_change(
+			&t, (const uint8_t *)"\0\0\0\3\x41\x9a\x23", 7, &next),
+		0);
 	assert_int_equal(spate_codec_detect_change(&t, NULL, 0, &next), 0);
 }
 
@@ -109,8 +108,8 @@ static void h264_new_stream(void **state)
 
 static void h264_new_pps_only(void **state)
 {
-	static const uint8_t new_pps[] = {0, 0, 0, 5, 0x68, 0xce, 0x3c, 0x80,
-					  0x01};
+	static const uint8_t new_pps[] = {0,	0,    0,    5,	 0x68,
+					  0xce, 0x3c, 0x80, 0x01};
 	struct spate_track_info t, next;
 	struct au au;
 
@@ -137,9 +136,9 @@ static void h264_bad_new_sps(void **state)
 	(void)state;
 	configured(&t, SPATE_CODEC_H264, h264_high_annexb,
 		   sizeof(h264_high_annexb));
-	assert_int_equal(spate_codec_detect_change(&t, bad_sps,
-						   sizeof(bad_sps), &next),
-			 -EINVAL);
+	assert_int_equal(
+		spate_codec_detect_change(&t, bad_sps, sizeof(bad_sps), &next),
+		-EINVAL);
 	/* a framing error is an error too */
 	assert_int_equal(spate_codec_detect_change(&t, bad_sps, 6, &next),
 			 -EINVAL);
@@ -184,13 +183,12 @@ static void av1_repeat_and_change(void **state)
 						   sizeof(av1_aom_td_seq) - 2,
 						   &next),
 			 0);
-	assert_int_equal(spate_codec_detect_change(
-				 &t, (const uint8_t *)"\x32\x02\x30\x00", 4,
-				 &next),
-			 0);
+	assert_int_equal(
+		spate_codec_detect_change(
+			&t, (const uint8_t *)"\x32\x02\x30\x00", 4, &next),
+		0);
 	assert_int_equal(spate_codec_detect_change(&t, av1_svt10_td_seq + 2,
-						   sizeof(av1_svt10_td_seq) -
-							   2,
+						   sizeof(av1_svt10_td_seq) - 2,
 						   &next),
 			 1);
 	assert_config_equal(&next, av1_svt10_av1c_ffmpeg);
@@ -208,14 +206,13 @@ static void audio_never_changes(void **state)
 	(void)state;
 	configured(&t, SPATE_CODEC_AAC, aac_lc_48k_stereo_adts,
 		   sizeof(aac_lc_48k_stereo_adts));
-	assert_int_equal(spate_codec_detect_change(&t, aac_lc_48k_stereo_adts,
-						   7, &next),
-			 0);
+	assert_int_equal(
+		spate_codec_detect_change(&t, aac_lc_48k_stereo_adts, 7, &next),
+		0);
 	configured(&t, SPATE_CODEC_OPUS, opus_stereo_head,
 		   sizeof(opus_stereo_head));
-	assert_int_equal(spate_codec_detect_change(&t, opus_stereo_head, 19,
-						   &next),
-			 0);
+	assert_int_equal(
+		spate_codec_detect_change(&t, opus_stereo_head, 19, &next), 0);
 }
 
 static void bad_arguments(void **state)
@@ -226,8 +223,7 @@ static void bad_arguments(void **state)
 	track_init(&t, SPATE_CODEC_H264);
 	assert_int_equal(spate_codec_detect_change(NULL, NULL, 0, &next),
 			 -EINVAL);
-	assert_int_equal(spate_codec_detect_change(&t, NULL, 0, NULL),
-			 -EINVAL);
+	assert_int_equal(spate_codec_detect_change(&t, NULL, 0, NULL), -EINVAL);
 	assert_int_equal(spate_codec_detect_change(&t, NULL, 5, &next),
 			 -EINVAL);
 	t.codec = SPATE_CODEC_UNKNOWN;

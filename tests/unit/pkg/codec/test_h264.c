@@ -30,12 +30,18 @@ struct sps_opts {
 	unsigned sar_w, sar_h;
 	unsigned timing;
 	uint32_t units, scale;
-	unsigned cut_bits; /* drop this many bits from the end (before trailing) */
+	unsigned cut_bits; /* bits dropped before the trailing bits */
 };
 
 static const struct sps_opts sps_1080p = {
-	.profile = 100, .level = 40, .chroma = 1, .mbs_w_minus1 = 119,
-	.map_h_minus1 = 67, .frame_mbs_only = 1, .crop = 1, .crop_b = 4,
+	.profile = 100,
+	.level = 40,
+	.chroma = 1,
+	.mbs_w_minus1 = 119,
+	.map_h_minus1 = 67,
+	.frame_mbs_only = 1,
+	.crop = 1,
+	.crop_b = 4,
 };
 
 /* Writes SPS + PPS as Annex B into out; returns the length. */
@@ -162,8 +168,7 @@ static void high_from_annexb_matches_ffmpeg(void **state)
 	assert_int_equal(t.frame_rate_den, 1);
 	assert_int_equal(t.timescale, 90000);
 	/* high profile trailer: 4:2:0, 8-bit, no SPS extensions */
-	assert_memory_equal(t.config + t.config_len - 4,
-			    "\xfd\xf8\xf8\x00", 4);
+	assert_memory_equal(t.config + t.config_len - 4, "\xfd\xf8\xf8\x00", 4);
 }
 
 static void high_avcc_rebuilds_identically(void **state)
@@ -216,8 +221,7 @@ static void high422_10bit_trailer_and_sar(void **state)
 	assert_int_equal(t.sar_num, 4);
 	assert_int_equal(t.sar_den, 3);
 	/* chroma_format_idc 2, luma and chroma 10-bit */
-	assert_memory_equal(t.config + t.config_len - 4,
-			    "\xfe\xfa\xfa\x00", 4);
+	assert_memory_equal(t.config + t.config_len - 4, "\xfe\xfa\xfa\x00", 4);
 }
 
 static void interlaced_height_counts_fields(void **state)
@@ -258,10 +262,10 @@ static void avcc_without_trailer_gets_one(void **state)
 	(void)state;
 	track_init(&t, SPATE_CODEC_H264);
 	/* FLV encoders often omit the High profile trailer */
-	assert_int_equal(spate_codec_configure(&t, h264_high_avcc_ffmpeg,
-					       sizeof(h264_high_avcc_ffmpeg) -
-						       4),
-			 0);
+	assert_int_equal(
+		spate_codec_configure(&t, h264_high_avcc_ffmpeg,
+				      sizeof(h264_high_avcc_ffmpeg) - 4),
+		0);
 	assert_config_equal(&t, h264_high_avcc_ffmpeg);
 }
 
@@ -269,14 +273,69 @@ static void annexb_full_access_unit(void **state)
 {
 	/* AUD, SPS, PPS (3-byte start codes), SEI, IDR slice, trailing 0s */
 	static const uint8_t au[] = {
-		0x00, 0x00, 0x01, 0x09, 0xf0, 0x00, 0x00, 0x01,
+		0x00,
+		0x00,
+		0x01,
+		0x09,
+		0xf0,
+		0x00,
+		0x00,
+		0x01,
 		/* SPS */
-		0x67, 0x64, 0x00, 0x1e, 0xac, 0xd9, 0x40, 0xa0, 0x2f, 0xf9,
-		0x70, 0x11, 0x00, 0x00, 0x03, 0x00, 0x01, 0x00, 0x00, 0x03,
-		0x00, 0x3c, 0x0f, 0x16, 0x2d, 0x96, 0x00, 0x00, 0x00, 0x00,
-		0x00, 0x01, 0x68, 0xeb, 0xe3, 0xcb, 0x22, 0xc0, 0x00, 0x00,
-		0x01, 0x06, 0x05, 0x01, 0x80, 0x00, 0x00, 0x01, 0x65, 0x88,
-		0x84, 0x00, 0x00, 0x00,
+		0x67,
+		0x64,
+		0x00,
+		0x1e,
+		0xac,
+		0xd9,
+		0x40,
+		0xa0,
+		0x2f,
+		0xf9,
+		0x70,
+		0x11,
+		0x00,
+		0x00,
+		0x03,
+		0x00,
+		0x01,
+		0x00,
+		0x00,
+		0x03,
+		0x00,
+		0x3c,
+		0x0f,
+		0x16,
+		0x2d,
+		0x96,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x00,
+		0x01,
+		0x68,
+		0xeb,
+		0xe3,
+		0xcb,
+		0x22,
+		0xc0,
+		0x00,
+		0x00,
+		0x01,
+		0x06,
+		0x05,
+		0x01,
+		0x80,
+		0x00,
+		0x00,
+		0x01,
+		0x65,
+		0x88,
+		0x84,
+		0x00,
+		0x00,
+		0x00,
 	};
 	struct spate_track_info t;
 
@@ -305,20 +364,20 @@ static void missing_parameter_sets_ask_for_more(void **state)
 	struct spate_track_info t;
 	/* SPS only: the PPS starts at byte 30 of the vector */
 	const size_t sps_only = 4 + 26;
-	static const uint8_t avcc_no_sps[] = {0x01, 0x64, 0x00, 0x1e, 0xff,
-					      0xe0, 0x00};
+	static const uint8_t avcc_no_sps[] = {0x01, 0x64, 0x00, 0x1e,
+					      0xff, 0xe0, 0x00};
 
 	(void)state;
 	track_init(&t, SPATE_CODEC_H264);
 	assert_int_equal(spate_codec_configure(&t, h264_high_annexb, sps_only),
 			 -EAGAIN);
-	assert_int_equal(spate_codec_configure(&t, h264_high_annexb + sps_only,
-					       sizeof(h264_high_annexb) -
-						       sps_only),
-			 -EAGAIN);
-	assert_int_equal(spate_codec_configure(&t, avcc_no_sps,
-					       sizeof(avcc_no_sps)),
-			 -EAGAIN);
+	assert_int_equal(
+		spate_codec_configure(&t, h264_high_annexb + sps_only,
+				      sizeof(h264_high_annexb) - sps_only),
+		-EAGAIN);
+	assert_int_equal(
+		spate_codec_configure(&t, avcc_no_sps, sizeof(avcc_no_sps)),
+		-EAGAIN);
 	/* a slice alone has no parameter sets either */
 	assert_int_equal(spate_codec_configure(
 				 &t, (const uint8_t *)"\0\0\1\x65\x88\x84", 6),
@@ -369,9 +428,9 @@ static void garbage_is_rejected(void **state)
 	track_init(&t, SPATE_CODEC_H264);
 	assert_int_equal(spate_codec_configure(&t, junk, sizeof(junk)),
 			 -EINVAL);
-	assert_int_equal(spate_codec_configure(&t, bad_version,
-					       sizeof(bad_version)),
-			 -EINVAL);
+	assert_int_equal(
+		spate_codec_configure(&t, bad_version, sizeof(bad_version)),
+		-EINVAL);
 	/* a NAL with forbidden_zero_bit set is not H.264 */
 	assert_int_equal(spate_codec_configure(
 				 &t, (const uint8_t *)"\0\0\1\xe7\x64\x00", 6),

@@ -148,10 +148,10 @@ static void missing_parameter_sets_ask_for_more(void **state)
 	track_init(&t, SPATE_CODEC_HEVC);
 	assert_int_equal(spate_codec_configure(&t, hevc_main_annexb, sps_end),
 			 -EAGAIN);
-	assert_int_equal(spate_codec_configure(&t, hevc_main_annexb + vps_end,
-					       sizeof(hevc_main_annexb) -
-						       vps_end),
-			 -EAGAIN);
+	assert_int_equal(
+		spate_codec_configure(&t, hevc_main_annexb + vps_end,
+				      sizeof(hevc_main_annexb) - vps_end),
+		-EAGAIN);
 	assert_int_equal(spate_codec_configure(&t, hevc_main_annexb, vps_end),
 			 -EAGAIN);
 }
@@ -163,9 +163,9 @@ static void truncated_hvcc_is_rejected(void **state)
 	(void)state;
 	for (size_t n = 1; n < sizeof(hevc_main_hvcc_ffmpeg); n++) {
 		track_init(&t, SPATE_CODEC_HEVC);
-		assert_int_equal(spate_codec_configure(
-					 &t, hevc_main_hvcc_ffmpeg, n),
-				 -EINVAL);
+		assert_int_equal(
+			spate_codec_configure(&t, hevc_main_hvcc_ffmpeg, n),
+			-EINVAL);
 	}
 }
 
@@ -200,19 +200,19 @@ static void enhancement_layer_sets_are_ignored(void **state)
 /* The crafted stream: one PTL for VPS and SPS. */
 static void put_ptl(struct test_bits *b)
 {
-	tb_u(b, 2, 1);		    /* profile_space 1 -> "A" */
-	tb_u(b, 1, 1);		    /* high tier */
-	tb_u(b, 5, 4);		    /* format range extensions */
-	tb_u(b, 32, 0x08000000);    /* compatible with profile 4 */
+	tb_u(b, 2, 1);			/* profile_space 1 -> "A" */
+	tb_u(b, 1, 1);			/* high tier */
+	tb_u(b, 5, 4);			/* format range extensions */
+	tb_u(b, 32, 0x08000000);	/* compatible with profile 4 */
 	tb_u(b, 48, 0x910200000000ull); /* progressive, frame only, ... */
-	tb_u(b, 8, 153);	    /* level 5.1 */
-	tb_u(b, 1, 1);		    /* sub_layer_profile_present_flag[0] */
-	tb_u(b, 1, 1);		    /* sub_layer_level_present_flag[0] */
-	tb_u(b, 14, 0);		    /* reserved_zero_2bits x 7 */
-	tb_u(b, 32, 0x44000000);    /* sub-layer profile: 88 bits */
+	tb_u(b, 8, 153);		/* level 5.1 */
+	tb_u(b, 1, 1);			/* sub_layer_profile_present_flag[0] */
+	tb_u(b, 1, 1);			/* sub_layer_level_present_flag[0] */
+	tb_u(b, 14, 0);			/* reserved_zero_2bits x 7 */
+	tb_u(b, 32, 0x44000000);	/* sub-layer profile: 88 bits */
 	tb_u(b, 32, 0x08000000);
 	tb_u(b, 24, 0x910200);
-	tb_u(b, 8, 150);	    /* sub_layer_level_idc */
+	tb_u(b, 8, 150); /* sub_layer_level_idc */
 }
 
 struct crafted_opts {
@@ -315,7 +315,7 @@ static size_t make_crafted(uint8_t *out, const struct crafted_opts *o)
 	tb_u(&b, 8, 255);
 	tb_u(&b, 16, 4);
 	tb_u(&b, 16, 3);
-	tb_u(&b, 3, 0);  /* overscan, video signal, chroma loc */
+	tb_u(&b, 3, 0); /* overscan, video signal, chroma loc */
 	tb_u(&b, 3, 0);
 	tb_u(&b, 1, 1); /* default display window */
 	for (int i = 0; i < 4; i++)
@@ -380,8 +380,8 @@ static void crafted_syntax_walk(void **state)
 		0x00, 0x00, 0x00, 0x00, 0x99, 0xf0, 0x04, 0xff,
 		0xfe, 0xfa, 0xfa, 0x00, 0x00, 0x17, 0x03,
 	};
-	struct crafted_opts o = {.conf_right = 4, .sub_layers_minus1 = 1,
-				 .wpp = 1};
+	struct crafted_opts o = {
+		.conf_right = 4, .sub_layers_minus1 = 1, .wpp = 1};
 	struct spate_track_info t;
 	uint8_t buf[1024];
 	size_t n = make_crafted(buf, &o);

@@ -21,9 +21,8 @@ static void stereo_matches_ffmpeg(void **state)
 	struct spate_track_info t;
 
 	(void)state;
-	assert_int_equal(configure(&t, opus_stereo_head,
-				   sizeof(opus_stereo_head)),
-			 0);
+	assert_int_equal(
+		configure(&t, opus_stereo_head, sizeof(opus_stereo_head)), 0);
 	assert_config_equal(&t, opus_stereo_dops_ffmpeg);
 	assert_string_equal(t.codec_string, "opus");
 	assert_int_equal(t.sample_rate, 48000);
@@ -51,7 +50,7 @@ static void surround_matches_ffmpeg(void **state)
 static void fields_are_byte_swapped(void **state)
 {
 	/* pre-skip 0x1234, 44.1 kHz input, gain -256 (Q7.8: -1 dB) */
-	static const uint8_t head[] = {'O',  'p',  'u',	 's',  'H',  'e', 'a',
+	static const uint8_t head[] = {'O',  'p',  'u',	 's',  'H',  'e',  'a',
 				       'd',  0x01, 0x01, 0x34, 0x12, 0x44, 0xac,
 				       0x00, 0x00, 0x00, 0xff, 0x00};
 	static const uint8_t dops[] = {0x00, 0x01, 0x12, 0x34, 0x00, 0x00,
@@ -69,7 +68,7 @@ static void fields_are_byte_swapped(void **state)
 static void mpegts_style_head(void **state)
 {
 	/* libavformat's MPEG-TS demuxer synthesises this: pre-skip 0 */
-	static const uint8_t head[] = {'O', 'p', 'u', 's', 'H', 'e', 'a',
+	static const uint8_t head[] = {'O', 'p', 'u', 's', 'H', 'e',  'a',
 				       'd', 1,	 2,   0,   0,	0x80, 0xbb,
 				       0,   0,	 0,   0,   0};
 	struct spate_track_info t;

@@ -77,9 +77,9 @@ static void h264_length_prefixed_any_size(void **state)
 		int sync = -1;
 
 		spate_buf_reset(&out);
-		assert_int_equal(rewrite(SPATE_CODEC_H264, in, len, n, &out,
-					 &sync),
-				 sizeof(h264_idr_stored));
+		assert_int_equal(
+			rewrite(SPATE_CODEC_H264, in, len, n, &out, &sync),
+			sizeof(h264_idr_stored));
 		assert_int_equal(sync, 1);
 		assert_memory_equal(out.data, h264_idr_stored, out.len);
 	}
@@ -101,15 +101,15 @@ static void h264_stored_form_is_a_fixed_point(void **state)
 
 static void h264_non_idr_and_aud_only(void **state)
 {
-	static const uint8_t p_slice[] = {0, 0, 1, 0x09, 0x30, 0, 0, 1,
-					  0x41, 0x9a, 0x23};
+	static const uint8_t p_slice[] = {0, 0, 1,    0x09, 0x30, 0,
+					  0, 1, 0x41, 0x9a, 0x23};
 	static const uint8_t aud_only[] = {0, 0, 0, 1, 0x09, 0xf0};
 	struct spate_buf out = SPATE_BUF_INIT;
 	int sync = -1;
 
 	(void)state;
-	assert_int_equal(rewrite(SPATE_CODEC_H264, p_slice, sizeof(p_slice),
-				 0, &out, &sync),
+	assert_int_equal(rewrite(SPATE_CODEC_H264, p_slice, sizeof(p_slice), 0,
+				 &out, &sync),
 			 7);
 	assert_int_equal(sync, 0);
 	assert_memory_equal(out.data, "\0\0\0\3\x41\x9a\x23", 7);
@@ -204,15 +204,15 @@ static void hevc_aud_dropped_and_irap_types(void **state)
 		uint8_t type;
 		int sync;
 	} types[] = {
-		{1, 0}, {0, 0}, {16, 1}, {19, 1}, {20, 1}, {21, 1}, {23, 1},
-		{24, 0}, {32, 0},
+		{1, 0},	 {0, 0},  {16, 1}, {19, 1}, {20, 1},
+		{21, 1}, {23, 1}, {24, 0}, {32, 0},
 	};
 	struct spate_buf out = SPATE_BUF_INIT;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		uint8_t au[] = {0, 0, 0, 1, 0x46, 0x01, 0x50, /* AUD */
-				0, 0, 1,    0,	  0x01, 0xaf, 0x08};
+				0, 0, 1, 0, 0x01, 0xaf, 0x08};
 		uint8_t want[] = {0, 0, 0, 4, 0, 0x01, 0xaf, 0x08};
 		int sync = -1;
 
@@ -231,12 +231,12 @@ static void hevc_aud_dropped_and_irap_types(void **state)
 static void av1_temporal_units(void **state)
 {
 	/* TD, sequence header (payload byte 0: not reduced), shown key frame */
-	static const uint8_t key_tu[] = {0x12, 0x00, 0x0a, 0x02, 0x00, 0x00,
-					 0x32, 0x02, 0x10, 0x00};
+	static const uint8_t key_tu[] = {0x12, 0x00, 0x0a, 0x02, 0x00,
+					 0x00, 0x32, 0x02, 0x10, 0x00};
 	static const uint8_t inter_tu[] = {0x12, 0x00, 0x32, 0x02, 0x30, 0x00};
 	/* show_existing_frame and frame headers of key frames not shown */
-	static const uint8_t existing[] = {0x12, 0x00, 0x0a, 0x01, 0x00,
-					   0x1a, 0x01, 0x80};
+	static const uint8_t existing[] = {0x12, 0x00, 0x0a, 0x01,
+					   0x00, 0x1a, 0x01, 0x80};
 	static const uint8_t hidden_key[] = {0x0a, 0x01, 0x00,
 					     0x32, 0x01, 0x00};
 	/* reduced still picture header: always a key frame */
@@ -254,14 +254,14 @@ static void av1_temporal_units(void **state)
 	assert_memory_equal(out.data, key_tu + 2, 8);
 
 	spate_buf_reset(&out);
-	assert_int_equal(rewrite(SPATE_CODEC_AV1, inter_tu, sizeof(inter_tu),
-				 0, &out, &sync),
+	assert_int_equal(rewrite(SPATE_CODEC_AV1, inter_tu, sizeof(inter_tu), 0,
+				 &out, &sync),
 			 4);
 	assert_int_equal(sync, 0);
 
 	spate_buf_reset(&out);
-	assert_int_equal(rewrite(SPATE_CODEC_AV1, existing, sizeof(existing),
-				 0, &out, &sync),
+	assert_int_equal(rewrite(SPATE_CODEC_AV1, existing, sizeof(existing), 0,
+				 &out, &sync),
 			 6);
 	assert_int_equal(sync, 0);
 
@@ -272,9 +272,9 @@ static void av1_temporal_units(void **state)
 	assert_int_equal(sync, 0);
 
 	spate_buf_reset(&out);
-	assert_int_equal(rewrite(SPATE_CODEC_AV1, still, sizeof(still), 0,
-				 &out, &sync),
-			 6);
+	assert_int_equal(
+		rewrite(SPATE_CODEC_AV1, still, sizeof(still), 0, &out, &sync),
+		6);
 	assert_int_equal(sync, 1);
 
 	spate_buf_reset(&out);
@@ -288,29 +288,27 @@ static void av1_temporal_units(void **state)
 static void aac_adts_stripped(void **state)
 {
 	/* frame_length 10: 7-byte header + 3 bytes */
-	static const uint8_t adts[] = {0xff, 0xf1, 0x4c, 0x80, 0x01, 0x5f,
-				       0xfc, 0x21, 0x10, 0x04};
+	static const uint8_t adts[] = {0xff, 0xf1, 0x4c, 0x80, 0x01,
+				       0x5f, 0xfc, 0x21, 0x10, 0x04};
 	/* with CRC: 9-byte header + 3 bytes */
-	static const uint8_t adts_crc[] = {0xff, 0xf0, 0x4c, 0x80, 0x01,
-					   0x9f, 0xfc, 0xaa, 0xbb, 0x21,
-					   0x10, 0x04};
+	static const uint8_t adts_crc[] = {0xff, 0xf0, 0x4c, 0x80, 0x01, 0x9f,
+					   0xfc, 0xaa, 0xbb, 0x21, 0x10, 0x04};
 	static const uint8_t raw[] = {0x21, 0x10, 0x04};
 	struct spate_buf out = SPATE_BUF_INIT;
 	int sync = -1;
 
 	(void)state;
-	assert_int_equal(rewrite(SPATE_CODEC_AAC, adts, sizeof(adts), 0, &out,
-				 &sync),
-			 3);
+	assert_int_equal(
+		rewrite(SPATE_CODEC_AAC, adts, sizeof(adts), 0, &out, &sync),
+		3);
 	assert_int_equal(sync, 1);
 	assert_memory_equal(out.data, raw, 3);
-	assert_int_equal(rewrite(SPATE_CODEC_AAC, adts_crc, sizeof(adts_crc),
-				 0, &out, &sync),
+	assert_int_equal(rewrite(SPATE_CODEC_AAC, adts_crc, sizeof(adts_crc), 0,
+				 &out, &sync),
 			 3);
 	assert_memory_equal(out.data + 3, raw, 3);
-	assert_int_equal(rewrite(SPATE_CODEC_AAC, raw, sizeof(raw), 0, &out,
-				 &sync),
-			 3);
+	assert_int_equal(
+		rewrite(SPATE_CODEC_AAC, raw, sizeof(raw), 0, &out, &sync), 3);
 	assert_memory_equal(out.data + 6, raw, 3);
 	assert_int_equal(out.len, 9);
 	spate_buf_free(&out);
@@ -323,9 +321,8 @@ static void opus_copied(void **state)
 	int sync = -1;
 
 	(void)state;
-	assert_int_equal(rewrite(SPATE_CODEC_OPUS, pkt, sizeof(pkt), 0, &out,
-				 &sync),
-			 4);
+	assert_int_equal(
+		rewrite(SPATE_CODEC_OPUS, pkt, sizeof(pkt), 0, &out, &sync), 4);
 	assert_int_equal(sync, 1);
 	assert_memory_equal(out.data, pkt, 4);
 	spate_buf_free(&out);
@@ -339,12 +336,12 @@ static void bad_arguments(void **state)
 
 	(void)state;
 	track_init(&t, SPATE_CODEC_H264);
-	assert_int_equal(spate_codec_sample_rewrite(NULL, h264_idr_stored, 4,
-						    4, &out, &sync),
+	assert_int_equal(spate_codec_sample_rewrite(NULL, h264_idr_stored, 4, 4,
+						    &out, &sync),
 			 -EINVAL);
-	assert_int_equal(spate_codec_sample_rewrite(&t, NULL, 4, 4, &out,
-						    &sync),
-			 -EINVAL);
+	assert_int_equal(
+		spate_codec_sample_rewrite(&t, NULL, 4, 4, &out, &sync),
+		-EINVAL);
 	assert_int_equal(spate_codec_sample_rewrite(&t, h264_idr_stored, 4, 4,
 						    NULL, &sync),
 			 -EINVAL);

@@ -39,9 +39,11 @@ static inline void tb_u(struct test_bits *b, unsigned n, uint64_t v)
 
 		assert_true(b->bits < sizeof(b->data) * 8);
 		if (bit)
-			b->data[b->bits / 8] |= (uint8_t)(0x80 >> (b->bits % 8));
+			b->data[b->bits / 8] |=
+				(uint8_t)(0x80 >> (b->bits % 8));
 		else
-			b->data[b->bits / 8] &= (uint8_t)~(0x80 >> (b->bits % 8));
+			b->data[b->bits / 8] &=
+				(uint8_t) ~(0x80 >> (b->bits % 8));
 		b->bits++;
 	}
 }
@@ -85,9 +87,8 @@ static inline size_t tb_bytes(const struct test_bits *b)
  * Appends start code + header bytes + RBSP with emulation prevention to
  * out; returns the new length.
  */
-static inline size_t tb_nal_annexb(uint8_t *out, size_t off,
-				   const uint8_t *hdr, size_t hdr_len,
-				   const struct test_bits *rbsp)
+static inline size_t tb_nal_annexb(uint8_t *out, size_t off, const uint8_t *hdr,
+				   size_t hdr_len, const struct test_bits *rbsp)
 {
 	unsigned zeros = 0;
 
@@ -122,10 +123,11 @@ static inline void track_init(struct spate_track_info *t,
 	memcpy(t->language, "und", 4);
 }
 
-#define assert_config_equal(t, expected)                                      \
-	do {                                                                  \
-		assert_int_equal((t)->config_len, sizeof(expected));          \
-		assert_memory_equal((t)->config, (expected), sizeof(expected)); \
+#define assert_config_equal(t, expected)                             \
+	do {                                                         \
+		assert_int_equal((t)->config_len, sizeof(expected)); \
+		assert_memory_equal((t)->config, (expected),         \
+				    sizeof(expected));               \
 	} while (0)
 
 #endif /* SPATE_TEST_CODEC_UTIL_H */

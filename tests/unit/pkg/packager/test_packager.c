@@ -63,10 +63,22 @@ static struct object *find(struct mem_output *m, const char *name)
 }
 
 static int mem_publish(void *ctx, const struct spate_object_info *info,
-		       const uint8_t *data, size_t len)
+		       const struct spate_iov *iov, unsigned iovcnt)
 {
 	struct mem_output *m = ctx;
 	struct object *o = find(m, info->name);
+	size_t len = 0;
+	uint8_t *data;
+
+	for (unsigned i = 0; i < iovcnt; i++)
+		len += iov[i].len;
+	data = malloc(len ? len : 1);
+	assert_non_null(data);
+	len = 0;
+	for (unsigned i = 0; i < iovcnt; i++) {
+		memcpy(data + len, iov[i].base, iov[i].len);
+		len += iov[i].len;
+	}
 
 	if (o == NULL) {
 		assert_true(m->n < MAX_OBJECTS);
@@ -74,8 +86,7 @@ static int mem_publish(void *ctx, const struct spate_object_info *info,
 		snprintf(o->name, sizeof(o->name), "%s", info->name);
 	}
 	free(o->data);
-	o->data = malloc(len ? len : 1);
-	memcpy(o->data, data, len);
+	o->data = data;
 	o->len = len;
 	o->kind = info->kind;
 	o->final = info->final;
