@@ -76,6 +76,7 @@ static void test_parts_disabled(void **state)
 	assert_int_equal(spate_timeline_init(&tl, 2, 0), 0);
 	spate_timeline_add_part(&tl, &p);
 	assert_int_equal(tl.part_count, 0);
+	spate_timeline_free(&tl);
 	assert_int_equal(spate_timeline_init(&tl, 0, 0), -EINVAL);
 }
 
