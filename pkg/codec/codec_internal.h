@@ -124,6 +124,16 @@ static inline void bw_be32(struct bytewriter *w, uint32_t v)
 	bw_put(w, b, 4);
 }
 
+/*
+ * The part of vui_parameters() that H.264 (E.1.1) and HEVC (E.2.1) share:
+ * aspect ratio (Table E-1), overscan, video signal type and chroma
+ * location.  Updates sar_num/sar_den only for a valid ratio; returns
+ * -EINVAL when the VUI runs short, so the caller stops reading it.
+ */
+struct bitreader;
+int vui_parse_common(struct bitreader *br, uint32_t *sar_num,
+		     uint32_t *sar_den);
+
 /* Fills frame_rate_num/den from a stream hint unless the caller set one. */
 void codec_set_frame_rate_hint(struct spate_track_info *t, uint64_t num,
 			       uint64_t den);

@@ -78,13 +78,6 @@ struct hvcc_fields {
 	unsigned temporal_id_nested;
 };
 
-/* Table E-1 (shared with H.264), aspect_ratio_idc 1..16. */
-static const uint8_t hevc_sar_table[17][2] = {
-	{0, 0},	  {1, 1},    {12, 11}, {10, 11}, {16, 11}, {40, 33},
-	{24, 11}, {20, 11},  {32, 11}, {80, 33}, {18, 11}, {15, 11},
-	{64, 33}, {160, 99}, {4, 3},   {3, 2},	 {2, 1},
-};
-
 static unsigned nal_type(const uint8_t *nal)
 {
 	return (nal[0] >> 1) & 0x3f;
@@ -190,36 +183,8 @@ static int skip_hrd(struct bitreader *br, unsigned max_sub_layers_minus1)
  */
 static void parse_vui(struct bitreader *br, struct hevc_sps *s)
 {
-	uint32_t sar_num = 1, sar_den = 1;
-
-	if (br_flag(br)) { /* aspect_ratio_info_present_flag */
-		unsigned idc = br_u(br, 8);
-
-		if (idc == 255) {
-			sar_num = br_u(br, 16);
-			sar_den = br_u(br, 16);
-		} else if (idc >= 1 && idc <= 16) {
-			sar_num = hevc_sar_table[idc][0];
-			sar_den = hevc_sar_table[idc][1];
-		}
-		if (!br_ok(br))
-			return;
-		if (sar_num != 0 && sar_den != 0) {
-			s->sar_num = sar_num;
-			s->sar_den = sar_den;
-		}
-	}
-	if (br_flag(br)) /* overscan_info_present_flag */
-		br_skip(br, 1);
-	if (br_flag(br)) { /* video_signal_type_present_flag */
-		br_skip(br, 4);
-		if (br_flag(br)) /* colour_description_present_flag */
-			br_skip(br, 24);
-	}
-	if (br_flag(br)) { /* chroma_loc_info_present_flag */
-		br_ue(br);
-		br_ue(br);
-	}
+	if (vui_parse_common(br, &s->sar_num, &s->sar_den) < 0)
+		return;
 	/* neutral_chroma_indication, field_seq, frame_field_info_present */
 	br_skip(br, 3);
 	if (br_flag(br)) { /* default_display_window_flag */
