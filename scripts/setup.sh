@@ -40,6 +40,10 @@ DEBIAN_PACKAGES=(
     # e2e tests and demo: streams, players, clients
     ffmpeg chromium fonts-liberation ca-certificates
     iproute2 curl wrk jq
+    # dataplane e2e: ping, loss injection where the kernel has no sch_netem
+    iputils-ping nftables
+    # benchmarks: GNU time for CPU/RSS, perf counters where available
+    time
 )
 
 # ---------------------------------------------------------------------------
