@@ -42,6 +42,10 @@ DEBIAN_PACKAGES=(
     iproute2 curl wrk jq
     # dataplane e2e: ping, loss injection where the kernel has no sch_netem
     iputils-ping nftables
+    # RTMP interop: GStreamer's rtmp2sink is the second independent publisher
+    # (rtmp2sink/voaacenc: bad, x264enc: ugly, flvmux: good)
+    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+    gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
     # benchmarks: GNU time for CPU/RSS, perf counters where available
     time
 )
