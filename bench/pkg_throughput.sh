@@ -122,7 +122,7 @@ printf '%-12s %-16s %10s %16s %12s\n' 1x720p ffmpeg "$f1cpu" "$f1" "$f1rss"
 printf '%-12s %-16s %10s %16s %12s\n' 3x720p spate-pkg "$s3cpu" "$s3" "$s3rss"
 printf '%-12s %-16s %10s %16s %12s\n' 3x720p ffmpeg "$f3cpu" "$f3" "$f3rss"
 printf 'ratio spate/ffmpeg: %sx (1 rendition), %sx (ladder); target >= 2x\n' "$ratio1" "$ratio3"
-printf 'spate-pkg memory per extra rendition: peak %d KB (includes libavformat probe decoding), steady %d KB\n' \
+printf 'spate-pkg memory per extra rendition: peak %d KB, steady %d KB (libavformat inputs add its probe decoding to the peak)\n' \
 	"$per_rend_kb" "$per_rend_steady_kb"
 printf '  of which the open segment payload: ~%d KB; besides it: %d KB (target <= 2048 KB)\n' \
 	"$seg_kb" $(( per_rend_steady_kb - seg_kb ))

@@ -252,6 +252,13 @@ int spate_demux_describe(const struct spate_demux *d, unsigned i,
 	s->bitrate_bps = par->bit_rate > 0 && par->bit_rate < UINT32_MAX
 				 ? (uint32_t)par->bit_rate
 				 : 0;
+	/*
+	 * MPEG-TS declares no bitrates: libavformat estimates one from the
+	 * frames it happened to probe, which would make the init segment
+	 * (btrt) depend on read timing.  Only declared values are used.
+	 */
+	if (strcmp(spate_demux_format_name(d), "mpegts") == 0)
+		s->bitrate_bps = 0;
 	lang = av_dict_get(st->metadata, "language", NULL, 0);
 	s->language = lang != NULL ? lang->value : NULL;
 	return 0;

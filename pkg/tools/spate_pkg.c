@@ -16,10 +16,9 @@
 
 #include <libavutil/log.h>
 
-#include "packager/demux.h"
+#include "packager/input.h"
 #include "packager/output_dir.h"
 #include "packager/packager.h"
-#include "packager/pipeline.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -61,6 +60,9 @@ static void usage(FILE *f)
 		"                   the wall clock at the first packet.\n"
 		"  --format NAME    force the input container (mpegts, flv, "
 		"mp4, ...)\n"
+		"  --demux WHICH    auto (default: MPEG-TS through spate's own "
+		"demuxer,\n"
+		"                   the rest through libavformat), ts, or lavf\n"
 		"  --utc-timing SCHEME=VALUE   DASH UTCTiming element\n"
 		"  --quiet          only errors\n"
 		"  --stats          print a machine-readable summary line on "
@@ -71,6 +73,7 @@ static void usage(FILE *f)
 struct cli {
 	struct spate_pkg_config cfg;
 	struct spate_demux_options demux;
+	enum spate_input_demux demux_choice;
 	const char *input;
 	const char *outdir;
 	int quiet;
@@ -94,7 +97,7 @@ static int parse_u32(const char *s, uint32_t max, uint32_t *out)
 static int parse_args(int argc, char **argv, struct cli *c)
 {
 	enum { O_SEG = 256, O_PART, O_WIN, O_DVR, O_HLS, O_DASH, O_EPOCH,
-	       O_FMT, O_UTC, O_QUIET, O_STATS };
+	       O_FMT, O_UTC, O_QUIET, O_STATS, O_DEMUX };
 	static const struct option opts[] = {
 		{"segment-ms", required_argument, NULL, O_SEG},
 		{"part-ms", required_argument, NULL, O_PART},
@@ -104,6 +107,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		{"dash", no_argument, NULL, O_DASH},
 		{"epoch-ms", required_argument, NULL, O_EPOCH},
 		{"format", required_argument, NULL, O_FMT},
+		{"demux", required_argument, NULL, O_DEMUX},
 		{"utc-timing", required_argument, NULL, O_UTC},
 		{"quiet", no_argument, NULL, O_QUIET},
 		{"stats", no_argument, NULL, O_STATS},
@@ -152,6 +156,16 @@ static int parse_args(int argc, char **argv, struct cli *c)
 			break;
 		case O_FMT:
 			c->demux.format = optarg;
+			break;
+		case O_DEMUX:
+			if (strcmp(optarg, "auto") == 0)
+				c->demux_choice = SPATE_INPUT_AUTO;
+			else if (strcmp(optarg, "ts") == 0)
+				c->demux_choice = SPATE_INPUT_TS;
+			else if (strcmp(optarg, "lavf") == 0)
+				c->demux_choice = SPATE_INPUT_LAVF;
+			else
+				return -EINVAL;
 			break;
 		case O_UTC:
 			eq = strchr(optarg, '=');
@@ -250,7 +264,7 @@ int main(int argc, char **argv)
 	struct cli c = {0};
 	struct spate_output_dir *out = NULL;
 	struct spate_packager *p = NULL;
-	struct spate_demux *d = NULL;
+	const char *used;
 	struct sigaction sa = {0};
 	int rc;
 
@@ -278,20 +292,16 @@ int main(int argc, char **argv)
 		spate_output_dir_close(out);
 		return 2;
 	}
-	rc = spate_demux_open(&d, c.input, &c.demux);
-	if (rc < 0) {
-		fprintf(stderr, "spate-pkg: %s: cannot open input: %s\n",
-			c.input, strerror(-rc));
-		spate_packager_destroy(p);
-		spate_output_dir_close(out);
-		return 1;
-	}
 	if (!c.quiet)
-		fprintf(stderr, "spate-pkg: %s (%s) -> %s\n", c.input,
-			spate_demux_format_name(d), c.outdir);
-	rc = spate_pkg_pipeline_run(d, p, &stop_requested);
+		fprintf(stderr, "spate-pkg: %s -> %s\n", c.input, c.outdir);
+	rc = spate_pkg_run_input(c.input, c.demux_choice, &c.demux, p,
+				 &stop_requested, &used);
+	if (rc < 0)
+		fprintf(stderr, "spate-pkg: %s (%s): %s\n", c.input, used,
+			strerror(-rc));
+	else if (!c.quiet)
+		fprintf(stderr, "spate-pkg: demuxer: %s\n", used);
 	print_summary(&c, p);
-	spate_demux_close(d);
 	spate_packager_destroy(p);
 	spate_output_dir_close(out);
 	return rc < 0 ? 1 : 0;
