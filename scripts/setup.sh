@@ -46,8 +46,10 @@ DEBIAN_PACKAGES=(
     # (rtmp2sink/voaacenc: bad, x264enc: ugly, flvmux: good)
     gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
     gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-    # benchmarks: GNU time for CPU/RSS, perf counters where available
-    time
+    # benchmarks: GNU time for CPU/RSS; nginx as the side-by-side origin
+    # (Debian's package does not start a service here; the bench runs its
+    # own instance with its own config inside the bench namespace)
+    time nginx-light
 )
 
 # ---------------------------------------------------------------------------

@@ -3,19 +3,26 @@
  * spate: the dataplane process.
  *
  *   spate --profile dpdk-config/tap.conf [--netns NAME] [--config spate.conf]
- *         [--echo-port N] [--hello-port N [--hello-file PATH]]
- *         [--stats-interval SEC]
+ *         [--channel NAME=INPUT]... [--static NAME=DIR]...
+ *         [--segment-ms N] [--part-ms N] [--window-s N] [--dvr-s N]
+ *         [--access-log FILE] [--echo-port N] [--stats-interval SEC]
  *
  * Start-up order matters: the namespace is entered while the process is
  * still single-threaded, EAL starts inside it (so a tap is created there),
  * the port is configured and started, the kernel side of the tap gets its
- * address, then one worker per remaining lcore runs the stack.  The main
- * lcore only waits for SIGINT/SIGTERM (and prints counters); with a single
- * lcore it runs the worker loop itself.  Shutdown reverses everything and
- * prints the counters; the namespace is removed even on error paths.
+ * address, the cache is created with one reader per worker lcore, static
+ * directories are loaded and live channels' packager threads started, then
+ * one worker per remaining lcore runs the stack and the HTTP origin.  The
+ * main lcore only waits for SIGINT/SIGTERM (prints counters, writes the
+ * access log); with a single lcore it runs the worker loop itself.
+ * Shutdown reverses everything: packager threads stop first (nothing new
+ * is published), then workers; the cache goes only after every worker has
+ * stopped reading it and every stack has dropped its references.  The
+ * namespace is removed even on error paths.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +34,8 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+
+#include <libavutil/log.h>
 
 #include "app.h"
 #include "kvconf.h"
@@ -52,18 +61,28 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: spate --profile FILE [--netns NAME] [--config FILE]\n"
-		"             [--echo-port N] [--hello-port N] "
-		"[--hello-file PATH]\n"
-		"             [--stats-interval SEC]\n"
+		"             [--channel NAME=INPUT]... [--static NAME=DIR]...\n"
+		"             [--segment-ms N] [--part-ms N] [--window-s N] "
+		"[--dvr-s N]\n"
+		"             [--access-log FILE] [--echo-port N] "
+		"[--stats-interval SEC]\n"
 		"  --profile FILE     dpdk-config/<name>.conf (EAL, port, "
 		"addresses)\n"
 		"  --netns NAME       create namespace NAME, run in it, remove "
 		"it on exit\n"
-		"  --config FILE      spate.conf: stack limits and timers\n"
+		"  --config FILE      spate.conf: tcp.*, http.*, cache.*, idle.*\n"
+		"  --channel N=INPUT  live channel N packaged from INPUT (file, "
+		"FIFO, - for\n"
+		"                     stdin, or a libavformat URL), served at "
+		"/N/...\n"
+		"  --static N=DIR     serve DIR's files at /N/... (loaded once)\n"
+		"  --segment-ms N     live segment duration (default 2000)\n"
+		"  --part-ms N        LL-HLS part duration, 0 = off (default 0)\n"
+		"  --window-s N       live playlist window (default 30)\n"
+		"  --dvr-s N          DVR window, 0 = none (default 0)\n"
+		"  --access-log FILE  HTTP access log (written by the main "
+		"lcore)\n"
 		"  --echo-port N      TEST HOOK: TCP echo on port N\n"
-		"  --hello-port N     TEST HOOK: HTTP/1.0 fixed answer on port "
-		"N\n"
-		"  --hello-file PATH  TEST HOOK: body for --hello-port\n"
 		"  --stats-interval S print counters every S seconds\n");
 }
 
@@ -101,19 +120,103 @@ static const struct conf_key net_keys[] = {
 	{NULL, 0},
 };
 
+/* http.* and cache.* keys, all unsigned 32-bit. */
+struct origin_key {
+	const char *key;
+	uint32_t *field;
+	uint32_t min, max;
+};
+
+static int load_origin_config(struct spate_app *app, struct spate_kvconf *kc,
+			      const char *path)
+{
+	struct spate_origin_config *oc = &app->origin_cfg;
+	struct spate_http_config *hc = &oc->http;
+	uint32_t port = oc->port, cors = hc->cors, budget_mb;
+	uint64_t budget = app->cache_cfg.budget_bytes >> 20;
+	const struct origin_key keys[] = {
+		{"http.port", &port, 1, 65535},
+		{"http.max_conns", &oc->max_conns, 1, 1u << 24},
+		{"http.rxbufs", &oc->rxbufs, 1, 1u << 20},
+		{"http.linger_ms", &oc->linger_ms, 1, 600000},
+		{"http.access_log_records", &oc->log_records, 0, 1u << 20},
+		{"http.header_timeout_ms", &hc->header_timeout_ms, 1, 3600000},
+		{"http.keepalive_timeout_ms", &hc->keepalive_timeout_ms, 1,
+		 86400000},
+		{"http.hold_timeout_ms", &hc->hold_timeout_ms, 1, 3600000},
+		{"http.max_keepalive_requests", &hc->max_keepalive_requests, 0,
+		 UINT32_MAX},
+		{"http.retry_after_s", &hc->retry_after_s, 0, 86400},
+		{"http.cors", &cors, 0, 1},
+		{"http.cors_max_age_s", &hc->cors_max_age_s, 0, 31536000},
+		{"http.max_request_line", &hc->limits.max_request_line, 64,
+		 UINT32_MAX},
+		{"http.max_header_bytes", &hc->limits.max_header_bytes, 64,
+		 UINT32_MAX},
+		{"http.max_headers", &hc->limits.max_headers, 1, UINT32_MAX},
+		{"cache.budget_mb", &budget_mb, 1, 1u << 20},
+		{"cache.max_objects", &app->cache_cfg.max_objects, 16,
+		 1u << 26},
+		{"cache.max_channels", &app->cache_cfg.max_channels, 1,
+		 1u << 16},
+		{"cache.slots_per_reader", &app->cache_cfg.slots_per_reader, 1,
+		 16},
+		{NULL, NULL, 0, 0},
+	};
+	const struct origin_key *k;
+
+	budget_mb = (uint32_t)budget;
+	for (k = keys; k->key != NULL; k++) {
+		uint32_t v = *k->field;
+
+		if (spate_kvconf_get_u32(kc, k->key, &v) < 0 || v < k->min ||
+		    v > k->max) {
+			fprintf(stderr, "spate: %s: %s must be %u..%u\n", path,
+				k->key, k->min, k->max);
+			return -EINVAL;
+		}
+		*k->field = v;
+	}
+	oc->port = (uint16_t)port;
+	hc->cors = cors != 0;
+	app->cache_cfg.budget_bytes = (uint64_t)budget_mb << 20;
+	if (oc->log_records != 0 &&
+	    (oc->log_records & (oc->log_records - 1)) != 0) {
+		fprintf(stderr, "spate: %s: http.access_log_records must be a "
+			"power of two\n", path);
+		return -EINVAL;
+	}
+	if (spate_http_config_check(hc) < 0) {
+		fprintf(stderr, "spate: %s: http.max_* beyond the HTTP layer's "
+			"limits\n", path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void origin_defaults(struct spate_app *app)
+{
+	spate_origin_config_defaults(&app->origin_cfg, app->net_conf.max_conns);
+	spate_cache_config_defaults(&app->cache_cfg);
+	app->cache_cfg.socket_id = SOCKET_ID_ANY;
+	spate_pkg_config_defaults(&app->pkg_cfg);
+}
+
 static int load_config(struct spate_app *app, const char *path)
 {
 	static struct spate_kvconf kc;
-	const struct spate_kv *unused;
 	const struct conf_key *k;
 	char err[256];
+	unsigned int i;
 	int rc;
 
 	spate_net_conf_defaults(&app->net_conf);
 	app->idle_spin_polls = 300;
 	app->idle_sleep_max_us = 200;
-	if (path == NULL)
+	if (path == NULL) {
+		origin_defaults(app);
 		return 0;
+	}
 	rc = spate_kvconf_load(&kc, path, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "spate: %s\n", err);
@@ -144,13 +247,56 @@ static int load_config(struct spate_app *app, const char *path)
 			"tcp.tso_max_bytes <= 65000\n", path);
 		return -EINVAL;
 	}
-	/* Other layers (http.*) read the same file: warn, do not fail. */
-	unused = spate_kvconf_first_unused(&kc);
-	if (unused != NULL && strncmp(unused->key, "tcp.", 4) == 0) {
-		fprintf(stderr, "spate: %s:%d: unknown key %s\n", path,
-			unused->line, unused->key);
+	/* The origin's pool defaults to the TCP table's size. */
+	origin_defaults(app);
+	if (load_origin_config(app, &kc, path) < 0)
 		return -EINVAL;
+	/* Keys of the sections read here must all be known (typos). */
+	for (i = 0; i < kc.n; i++) {
+		const struct spate_kv *kv = &kc.kv[i];
+
+		if (kv->used)
+			continue;
+		if (strncmp(kv->key, "tcp.", 4) == 0 ||
+		    strncmp(kv->key, "http.", 5) == 0 ||
+		    strncmp(kv->key, "cache.", 6) == 0 ||
+		    strncmp(kv->key, "idle.", 5) == 0) {
+			fprintf(stderr, "spate: %s:%d: unknown key %s\n", path,
+				kv->line, kv->key);
+			return -EINVAL;
+		}
 	}
+	return 0;
+}
+
+/* "NAME=VALUE" for --channel / --static; NAME must be a channel name. */
+static int parse_named(const char *arg, char *name, size_t cap,
+		       const char **value)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n;
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		return -EINVAL;
+	n = (size_t)(eq - arg);
+	if (n >= cap || memchr(arg, '/', n) != NULL)
+		return -EINVAL;
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	*value = eq + 1;
+	return 0;
+}
+
+static int parse_u32_arg(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *s == '\0' || *end != '\0' || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
 	return 0;
 }
 
@@ -172,6 +318,7 @@ static void run_main_lcore_loop(struct spate_app *app, unsigned int interval)
 
 	while (!app->stop) {
 		nanosleep(&ts, NULL);
+		spate_access_log_drain(app);
 		if (interval != 0 && ++ticks >= interval * 10) {
 			ticks = 0;
 			spate_stats_print(app, stdout);
@@ -180,27 +327,55 @@ static void run_main_lcore_loop(struct spate_app *app, unsigned int interval)
 	}
 }
 
+/* Freezes the workers' counters before the stacks and the cache go. */
+static void freeze_counters(struct spate_app *app)
+{
+	unsigned int i;
+
+	for (i = 0; i < app->nworkers; i++) {
+		struct spate_worker *w = &app->workers[i];
+
+		if (w->net != NULL) {
+			w->final_stats = w->net->stats;
+			w->stats = &w->final_stats;
+		}
+		if (w->reader != NULL) {
+			w->cache_final = w->reader->stats;
+			w->cache_stats = &w->cache_final;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
+	enum { O_CHANNEL = 256, O_STATIC, O_SEG, O_PART, O_WIN, O_DVR,
+	       O_ALOG };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"netns", required_argument, NULL, 'n'},
 		{"config", required_argument, NULL, 'c'},
+		{"channel", required_argument, NULL, O_CHANNEL},
+		{"static", required_argument, NULL, O_STATIC},
+		{"segment-ms", required_argument, NULL, O_SEG},
+		{"part-ms", required_argument, NULL, O_PART},
+		{"window-s", required_argument, NULL, O_WIN},
+		{"dvr-s", required_argument, NULL, O_DVR},
+		{"access-log", required_argument, NULL, O_ALOG},
 		{"echo-port", required_argument, NULL, 'e'},
-		{"hello-port", required_argument, NULL, 'H'},
-		{"hello-file", required_argument, NULL, 'f'},
 		{"stats-interval", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct spate_app *app = &g_app;
 	const char *profile = "dpdk-config/tap.conf", *config = NULL;
-	const char *hello_file = NULL, *netns = NULL;
+	const char *netns = NULL, *access_log = NULL;
+	uint32_t seg_ms = UINT32_MAX, part_ms = UINT32_MAX;
+	uint32_t window_s = UINT32_MAX, dvr_s = UINT32_MAX;
 	struct spate_port_conf pc;
 	char err[512], prefix[96];
 	unsigned int interval = 0, lcore, i;
 	uint16_t port_id = RTE_MAX_ETHPORTS;
-	int opt, rc, used_huge = 0, exit_code = 1;
+	int opt, rc, used_huge = 0, exit_code = 1, stuck = 0;
 	struct sigaction sa;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -214,16 +389,52 @@ int main(int argc, char **argv)
 		case 'c':
 			config = optarg;
 			break;
+		case O_CHANNEL: {
+			struct spate_live_channel *lc;
+
+			if (app->nlive == SPATE_APP_MAX_CHANNELS)
+				goto bad_arg;
+			lc = &app->lives[app->nlive];
+			if (parse_named(optarg, lc->name, sizeof(lc->name),
+					&lc->input) < 0)
+				goto bad_arg;
+			app->nlive++;
+			break;
+		}
+		case O_STATIC: {
+			struct spate_static_dir *sd;
+
+			if (app->nstatic == SPATE_APP_MAX_CHANNELS)
+				goto bad_arg;
+			sd = &app->statics[app->nstatic];
+			if (parse_named(optarg, sd->name, sizeof(sd->name),
+					&sd->dir) < 0)
+				goto bad_arg;
+			app->nstatic++;
+			break;
+		}
+		case O_SEG:
+			if (parse_u32_arg(optarg, 60000, &seg_ms) < 0)
+				goto bad_arg;
+			break;
+		case O_PART:
+			if (parse_u32_arg(optarg, 60000, &part_ms) < 0)
+				goto bad_arg;
+			break;
+		case O_WIN:
+			if (parse_u32_arg(optarg, 86400, &window_s) < 0)
+				goto bad_arg;
+			break;
+		case O_DVR:
+			if (parse_u32_arg(optarg, 7 * 86400, &dvr_s) < 0)
+				goto bad_arg;
+			break;
+		case O_ALOG:
+			access_log = optarg;
+			break;
 		case 'e':
 			if (parse_port(optarg, &app->echo_port) < 0)
 				goto bad_arg;
-			break;
-		case 'H':
-			if (parse_port(optarg, &app->hello_port) < 0)
-				goto bad_arg;
-			break;
-		case 'f':
-			hello_file = optarg;
 			break;
 		case 's':
 			interval = (unsigned int)strtoul(optarg, NULL, 10);
@@ -244,6 +455,41 @@ int main(int argc, char **argv)
 	}
 	if (load_config(app, config) < 0)
 		return 1;
+	if (seg_ms != UINT32_MAX)
+		app->pkg_cfg.segment_ms = seg_ms;
+	if (part_ms != UINT32_MAX)
+		app->pkg_cfg.part_ms = part_ms;
+	if (window_s != UINT32_MAX)
+		app->pkg_cfg.window_ms = window_s * 1000;
+	if (dvr_s != UINT32_MAX)
+		app->pkg_cfg.dvr_ms = dvr_s * 1000;
+	if (access_log != NULL) {
+		app->access_log = fopen(access_log, "a");
+		if (app->access_log == NULL) {
+			fprintf(stderr, "spate: --access-log %s: %s\n",
+				access_log, strerror(errno));
+			return 1;
+		}
+		if (app->origin_cfg.log_records == 0)
+			app->origin_cfg.log_records = 4096;
+	}
+	for (i = 0; i < app->nlive + app->nstatic; i++) {
+		const char *a = i < app->nlive ? app->lives[i].name
+					       : app->statics[i - app->nlive].name;
+		unsigned int j;
+
+		for (j = i + 1; j < app->nlive + app->nstatic; j++) {
+			const char *b = j < app->nlive
+						? app->lives[j].name
+						: app->statics[j - app->nlive].name;
+
+			if (strcmp(a, b) == 0) {
+				fprintf(stderr, "spate: channel %s given twice\n",
+					a);
+				return 2;
+			}
+		}
+	}
 
 	if (netns != NULL) {
 		if (spate_netns_create_enter(netns, err, sizeof(err)) < 0) {
@@ -262,6 +508,8 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	av_log_set_level(AV_LOG_ERROR);
 
 	fprintf(stderr, "spate: profile %s (%s)\n", app->profile.name,
 		app->profile.path);
@@ -325,12 +573,41 @@ int main(int argc, char **argv)
 			goto out_port;
 		}
 	}
-	if (spate_hooks_load_body(app, hello_file) < 0)
+
+	/* The cache, one reader per worker, then what fills it. */
+	if (app->cache_cfg.max_readers < app->nworkers)
+		app->cache_cfg.max_readers = app->nworkers;
+	app->cache = spate_cache_create(&app->cache_cfg);
+	if (app->cache == NULL) {
+		fprintf(stderr, "spate: cache (%llu MB budget): %s\n",
+			(unsigned long long)(app->cache_cfg.budget_bytes >> 20),
+			rte_strerror(rte_errno));
 		goto out_port;
-	if (app->echo_port || app->hello_port)
-		fprintf(stderr, "spate: TEST HOOKS enabled: echo port %u, "
-			"hello port %u (not a production path)\n",
-			app->echo_port, app->hello_port);
+	}
+	for (i = 0; i < app->nworkers; i++) {
+		rc = spate_cache_reader_register(app->cache,
+						 app->workers[i].lcore_id,
+						 &app->workers[i].reader);
+		if (rc < 0) {
+			fprintf(stderr, "spate: cache reader for lcore %u: "
+				"%s\n", app->workers[i].lcore_id,
+				strerror(-rc));
+			goto out_cache;
+		}
+	}
+	if (spate_channels_start(app) < 0)
+		goto out_channels;
+	fprintf(stderr, "spate: http on port %u, %u connections per lcore; "
+		"per-connection state: %zu bytes (origin context with an "
+		"HTTP conn of %zu) + the TCP connection; receive buffers "
+		"%u x %u bytes per lcore, lent only while a head is split\n",
+		app->origin_cfg.port, app->origin_cfg.max_conns,
+		spate_origin_conn_size(), sizeof(struct spate_http_conn),
+		app->origin_cfg.rxbufs,
+		spate_http_rxbuf_min(&app->origin_cfg.http));
+	if (app->echo_port)
+		fprintf(stderr, "spate: TEST HOOK enabled: echo port %u (not a "
+			"production path)\n", app->echo_port);
 	if (spate_telemetry_register(app) < 0)
 		fprintf(stderr, "spate: telemetry commands not registered\n");
 
@@ -347,6 +624,8 @@ int main(int argc, char **argv)
 	else
 		run_main_lcore_loop(app, interval);
 	app->stop = 1;
+	/* Nothing new is published while the workers wind down. */
+	stuck = spate_channels_stop(app);
 	rte_eal_mp_wait_lcore();
 	exit_code = 0;
 	for (i = 0; i < app->nworkers; i++)
@@ -354,14 +633,8 @@ int main(int argc, char **argv)
 			exit_code = 1;
 
 	/* Freeze the counters, then free the stacks (telemetry may read). */
-	for (i = 0; i < app->nworkers; i++) {
-		struct spate_worker *w = &app->workers[i];
-
-		if (w->net != NULL) {
-			w->final_stats = w->net->stats;
-			w->stats = &w->final_stats;
-		}
-	}
+	freeze_counters(app);
+	spate_access_log_drain(app);
 	fprintf(stdout, "spate: stopping\n");
 	spate_stats_print(app, stdout);
 	spate_port_print_stats(&app->port, stdout);
@@ -370,16 +643,38 @@ int main(int argc, char **argv)
 			spate_tcp_dump(app->workers[i].net, stdout, 16);
 	fflush(stdout);
 	for (i = 0; i < app->nworkers; i++) {
+		spate_origin_stop(app->workers[i].origin);
+		/* Drops every send-queue reference into cache blobs. */
 		spate_net_free(app->workers[i].net);
 		app->workers[i].net = NULL;
 	}
+out_channels:
+	if (stuck == 0)
+		stuck = spate_channels_stop(app);
+	spate_channels_free(app);
+out_cache:
+	if (stuck == 0) {
+		struct spate_cache *c = app->cache;
+
+		app->cache = NULL; /* telemetry stops reading it */
+		spate_cache_destroy(c);
+	} else {
+		/* A cancelled packager may hold the cache's writer lock. */
+		fprintf(stderr, "spate: cache left to the exit (a packager "
+			"thread was cancelled)\n");
+	}
 out_port:
 	spate_port_close(&app->port);
-	if (app->hello_body != NULL)
-		spate_extbuf_put(app->hello_body);
 out_eal:
 	rte_eal_cleanup();
+	/* Plain memory, kept until telemetry is gone. */
+	for (i = 0; i < app->nworkers; i++) {
+		spate_origin_free(app->workers[i].origin);
+		app->workers[i].origin = NULL;
+	}
 out:
+	if (app->access_log != NULL)
+		fclose(app->access_log);
 	netns_cleanup();
 	return exit_code;
 bad_arg:

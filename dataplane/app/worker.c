@@ -8,7 +8,13 @@
  * doubling up to idle_sleep_max_us; any received packet resets it.  The
  * added latency on an idle port is at most one sleep; under load the loop
  * never sleeps.
+ *
+ * Each loop also runs the HTTP origin's timers and parked requests
+ * (origin.c) and reports an RCU quiescent state to the cache; a worker
+ * goes offline for the cache before it sleeps, so a publishing packager
+ * never waits for an idle lcore.
  */
+#include <stdlib.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -33,6 +39,15 @@ static uint16_t worker_tx_burst(void *arg, struct rte_mbuf **pkts, uint16_t n)
 			rte_pause();
 	}
 	return sent;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	/* vDSO, no syscall: fine once per loop. */
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void idle_sleep(uint32_t us)
@@ -60,6 +75,7 @@ int spate_worker_main(void *arg)
 	struct rte_mbuf *pkts[RX_BURST];
 	const uint64_t cycles_per_us = RTE_MAX(rte_get_tsc_hz() / 1000000, 1ul);
 	uint32_t idle_polls = 0, sleep_us = 0;
+	struct spate_origin *origin;
 	struct spate_net *net;
 
 	net = spate_net_create(&np);
@@ -77,13 +93,26 @@ int spate_worker_main(void *arg)
 		w->error = -EINVAL;
 		app->stop = 1;
 	}
+	origin = spate_origin_create(&app->origin_cfg, net, w->reader,
+				     wall_ms());
+	if (origin == NULL) {
+		w->error = -ENOMEM;
+		app->stop = 1;
+	}
+	w->origin = origin;
+	if (w->reader != NULL) {
+		w->cache_stats = &w->reader->stats;
+		spate_cache_reader_online(w->reader);
+	}
 	if (w->queue_id == 0)
 		spate_net_arp_announce(net);
 
 	while (!app->stop) {
+		uint64_t now_us = rte_get_tsc_cycles() / cycles_per_us;
 		uint16_t n;
 
-		spate_net_set_time(net, rte_get_tsc_cycles() / cycles_per_us);
+		spate_net_set_time(net, now_us);
+		spate_origin_poll(origin, now_us / 1000, wall_ms());
 		n = rte_eth_rx_burst(app->port.port_id, w->queue_id, pkts,
 				     RX_BURST);
 		w->polls++;
@@ -91,6 +120,8 @@ int spate_worker_main(void *arg)
 			spate_net_input(net, pkts, n);
 		spate_net_timers_run(net);
 		spate_net_tx_flush(net);
+		/* No blob pointer without a reference survives the loop. */
+		spate_cache_reader_quiescent(w->reader);
 		if (n > 0) {
 			idle_polls = 0;
 			sleep_us = 0;
@@ -104,8 +135,12 @@ int spate_worker_main(void *arg)
 		if (sleep_us > app->idle_sleep_max_us)
 			sleep_us = app->idle_sleep_max_us;
 		w->sleeps++;
+		spate_cache_reader_offline(w->reader);
 		idle_sleep(sleep_us);
+		spate_cache_reader_online(w->reader);
 	}
 	spate_net_tx_flush(net);
+	if (w->reader != NULL)
+		spate_cache_reader_offline(w->reader);
 	return w->error;
 }

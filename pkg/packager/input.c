@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,17 +16,53 @@
 /* Enough for spate_ts_sniff (3 packets) with room to spare. */
 #define SNIFF_BYTES 1024
 
+/*
+ * The input descriptor, read so that a stop request is seen within 100 ms
+ * even when a pipe or FIFO stays silent (an encoder that hung, a FIFO
+ * whose writer has not come yet): a live channel must always be stoppable.
+ */
+struct fd_source {
+	int fd;
+	volatile sig_atomic_t *stop;
+};
+
+static ssize_t source_read(struct fd_source *s, uint8_t *buf, size_t size)
+{
+	for (;;) {
+		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+		ssize_t r;
+		int n;
+
+		if (s->stop != NULL && *s->stop)
+			return 0; /* a clean end: the packager finishes */
+		n = poll(&pfd, 1, 100);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n <= 0)
+			continue;
+		r = read(s->fd, buf, size);
+		if (r >= 0)
+			return r; /* 0: end of file, or every writer left */
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int ts_source_read(void *opaque, uint8_t *buf, size_t size)
+{
+	return (int)source_read(opaque, buf, size);
+}
+
 /* A byte source that first hands back what the sniffer read. */
 struct replay {
 	const uint8_t *prefix;
 	size_t len, off;
-	int fd;
+	struct fd_source *src;
 };
 
 static int replay_read(void *opaque, uint8_t *buf, int size)
 {
 	struct replay *r = opaque;
-	ssize_t n;
 
 	if (r->off < r->len) {
 		size_t k = r->len - r->off < (size_t)size ? r->len - r->off
@@ -35,29 +72,38 @@ static int replay_read(void *opaque, uint8_t *buf, int size)
 		r->off += k;
 		return (int)k;
 	}
-	do {
-		n = read(r->fd, buf, (size_t)size);
-	} while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : (int)n;
+	return (int)source_read(r->src, buf, (size_t)size);
 }
 
 /* Reads up to cap bytes, waiting for a pipe to deliver them. */
-static ssize_t read_head(int fd, uint8_t *buf, size_t cap)
+static ssize_t read_head(struct fd_source *s, uint8_t *buf, size_t cap)
 {
 	size_t got = 0;
 
 	while (got < cap) {
-		ssize_t n = read(fd, buf + got, cap - got);
+		ssize_t n = source_read(s, buf + got, cap - got);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return -errno;
+			return n;
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+/*
+ * Opens a path: FIFOs without O_NONBLOCK would block until a writer
+ * appears, before any stop request could be seen.
+ */
+static int open_input(const char *path)
+{
+	struct stat st;
+	int flags = O_RDONLY | O_CLOEXEC;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		flags |= O_NONBLOCK;
+	return open(path, flags);
 }
 
 static int run_lavf_url(const char *url, const struct spate_demux_options *opt,
@@ -82,6 +128,7 @@ int spate_pkg_run_input(const char *input, enum spate_input_demux how,
 {
 	bool is_stdin = strcmp(input, "-") == 0;
 	uint8_t head[SNIFF_BYTES];
+	struct fd_source src;
 	struct replay rp;
 	struct spate_demux *d;
 	struct stat st;
@@ -95,10 +142,11 @@ int spate_pkg_run_input(const char *input, enum spate_input_demux how,
 	if (!is_stdin && (how == SPATE_INPUT_LAVF || strstr(input, "://")))
 		return run_lavf_url(input, opt, p, stop, used);
 
-	fd = is_stdin ? STDIN_FILENO : open(input, O_RDONLY | O_CLOEXEC);
+	fd = is_stdin ? STDIN_FILENO : open_input(input);
 	if (fd < 0)
 		return -errno;
-	n = read_head(fd, head, sizeof(head));
+	src = (struct fd_source){.fd = fd, .stop = stop};
+	n = read_head(&src, head, sizeof(head));
 	if (n < 0) {
 		rc = (int)n;
 		goto out;
@@ -106,8 +154,8 @@ int spate_pkg_run_input(const char *input, enum spate_input_demux how,
 	if (how == SPATE_INPUT_TS ||
 	    (how == SPATE_INPUT_AUTO && spate_ts_sniff(head, (size_t)n))) {
 		struct spate_ts_pipeline_input in = {
-			.read = spate_ts_read_fd,
-			.opaque = &fd,
+			.read = ts_source_read,
+			.opaque = &src,
 			.prefix = head,
 			.prefix_len = (size_t)n,
 		};
@@ -121,7 +169,7 @@ int spate_pkg_run_input(const char *input, enum spate_input_demux how,
 		close(fd);
 		return run_lavf_url(input, opt, p, stop, used);
 	}
-	rp = (struct replay){.prefix = head, .len = (size_t)n, .fd = fd};
+	rp = (struct replay){.prefix = head, .len = (size_t)n, .src = &src};
 	rc = spate_demux_open_callback(&d, replay_read, &rp, opt);
 	if (rc == 0) {
 		*used = spate_demux_format_name(d);

@@ -5,6 +5,11 @@
  * times libavformat's parsing speed); everything else — FLV, MP4, MKV, URLs
  * — through libavformat (demux.h).  The choice is made by sniffing the first
  * bytes, which are then replayed, so pipes work as well as files.
+ *
+ * Pipes, FIFOs and stdin are read so that a stop request is honoured within
+ * 100 ms even while the input is silent (FIFOs are opened non-blocking, so
+ * a missing writer does not hang start-up either).  A libavformat URL is
+ * read by libavformat and only sees the stop flag between packets.
  */
 #ifndef SPATE_PKG_INPUT_H
 #define SPATE_PKG_INPUT_H

@@ -4,15 +4,17 @@
 # With sch_netem: `tc qdisc add dev spate0 root netem loss 2% delay 20ms`.
 # Kernels without netem (this CI's VM kernel has none) get the same 2%
 # random loss from nftables in both directions, without the delay.
-# A 4 MB HTTP fetch and 2 x 2 MB echoes must complete with matching SHA-256.
+# A 4 MB HTTP fetch from the origin (--static) and 2 x 2 MB echoes must
+# complete with matching SHA-256.
 here=$(dirname "$(readlink -f "$0")")
 source "$here/lib.sh"
 require_root
 PY=${PYTHON:-python3}
 command -v curl >/dev/null || skip "no curl"
 
-head -c 4194304 /dev/urandom >"$WORK/blob"
-start_spate --hello-port 80 --echo-port 7 --hello-file "$WORK/blob"
+mkdir -p "$WORK/site"
+head -c 4194304 /dev/urandom >"$WORK/site/blob"
+start_spate --static "site=$WORK/site" --echo-port 7
 if in_ns tc qdisc add dev spate0 root netem loss 2% delay 20ms 2>/dev/null; then
 	log "impairment: netem loss 2% delay 20ms (spate -> kernel... and replies)"
 	in_ns tc qdisc show dev spate0
@@ -28,9 +30,9 @@ else
 	skip "neither sch_netem nor nftables available"
 fi
 start=$(date +%s.%N)
-in_ns curl -sS -m 120 -o "$WORK/got" "http://$SPATE_IP/blob" || fail "curl under loss"
+in_ns curl -sS -m 120 -o "$WORK/got" "http://$SPATE_IP/site/blob" || fail "curl under loss"
 end=$(date +%s.%N)
-want=$(sha256sum <"$WORK/blob" | cut -d' ' -f1)
+want=$(sha256sum <"$WORK/site/blob" | cut -d' ' -f1)
 [ "$(sha256sum <"$WORK/got" | cut -d' ' -f1)" = "$want" ] || fail "sha256 mismatch under loss"
 log "4 MB under loss in $(echo "$end - $start" | bc 2>/dev/null || echo "?") s"
 in_ns timeout 150 "$PY" "$here/tcp_client.py" echo "$SPATE_IP" 7 2000000 120 2 ||

@@ -125,14 +125,22 @@ bg_wait() {
     return $rc
 }
 
-# pkg_alive PID — true while the background packager runs; when it has
-# exited, checks for a crash and fails the test (a live packager must not
-# stop while its input is still coming).
+# pkg_alive PID [SRC_PID] — true while the background packager runs; when
+# it has exited, checks for a crash and fails the test (a live packager
+# must not stop while its input is still coming).  With SRC_PID, an exit
+# right at the end of the input is fine: the source closed its output and
+# the packager finished before the source process was gone (returns 1).
 pkg_alive() {
-    local pid=$1 rc=0
+    local pid=$1 src=${2:-} rc=0
     kill -0 "$pid" 2>/dev/null && return 0
     wait "$pid" 2>/dev/null || rc=$?
     pkg_check_crash pkg "$rc" "$E2E_TMP/pkg.log"
+    if [[ -n $src ]] && ((rc == 0)); then
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 "$src" 2>/dev/null || return 1
+            sleep 0.2
+        done
+    fi
     show_log "$E2E_TMP/pkg.log"
     fail "packager exited ($rc) while the live source was still running"
 }
