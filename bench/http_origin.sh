@@ -61,6 +61,7 @@ done
 
 cat >"$work/nginx.conf" <<EOF
 daemon off;
+user root;
 worker_processes 1;
 worker_cpu_affinity 10;
 pid $work/nginx.pid;
@@ -88,7 +89,7 @@ done
 # run_wrk URL -> "requests_per_s bytes_per_s non2xx socket_errors"
 run_wrk() {
 	local out=$work/wrk.txt
-	ip netns exec "$ns" taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --latency "$1" >"$out" 2>&1
+	ip netns exec "$ns" taskset -c 0 wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s --latency "$1" >"$out" 2>&1
 	awk '
 	/Requests\/sec:/ { rps = $2 }
 	/Transfer\/sec:/ { v = $2; u = substr(v, length(v) - 1); n = v + 0;
