@@ -68,6 +68,13 @@ struct ps_codec {
 	int (*build)(struct spate_track_info *t, const struct ps_sets *ps);
 };
 
+/*
+ * Configures *t from a decoder configuration record or an Annex B stream
+ * holding the parameter sets (H.264 and HEVC share this shape).
+ */
+int ps_configure(const struct ps_codec *codec, struct spate_track_info *t,
+		 const uint8_t *data, size_t len);
+
 int ps_detect_change(const struct ps_codec *codec,
 		     const struct spate_track_info *t, const uint8_t *au,
 		     size_t len, struct spate_track_info *next);

@@ -391,28 +391,15 @@ static int build(struct spate_track_info *t, const struct ps_sets *ps)
 	return 0;
 }
 
+static const struct ps_codec h264_ps = {collect, avcc_parse, build};
+
 int h264_configure(struct spate_track_info *t, const uint8_t *data, size_t len)
 {
-	struct ps_sets ps;
-	int rc;
-
-	ps_sets_clear(&ps);
-	/* An avcC starts with configurationVersion 1; Annex B with zeros. */
-	if (data[0] == 1)
-		rc = avcc_parse(data, len, &ps);
-	else if (nal_is_annexb(data, len))
-		rc = collect(data, len, 0, &ps);
-	else
-		rc = -EINVAL;
-	if (rc < 0)
-		return rc;
-	return build(t, &ps);
+	return ps_configure(&h264_ps, t, data, len);
 }
 
 int h264_detect_change(const struct spate_track_info *t, const uint8_t *au,
 		       size_t len, struct spate_track_info *next)
 {
-	static const struct ps_codec h264 = {collect, avcc_parse, build};
-
-	return ps_detect_change(&h264, t, au, len, next);
+	return ps_detect_change(&h264_ps, t, au, len, next);
 }

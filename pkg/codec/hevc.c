@@ -677,28 +677,15 @@ static int build(struct spate_track_info *t, const struct ps_sets *ps)
 	return 0;
 }
 
+static const struct ps_codec hevc_ps = {collect, hvcc_parse, build};
+
 int hevc_configure(struct spate_track_info *t, const uint8_t *data, size_t len)
 {
-	struct ps_sets ps;
-	int rc;
-
-	ps_sets_clear(&ps);
-	/* hvcC starts with configurationVersion 1; Annex B with zeros. */
-	if (data[0] == 1)
-		rc = hvcc_parse(data, len, &ps);
-	else if (nal_is_annexb(data, len))
-		rc = collect(data, len, 0, &ps);
-	else
-		rc = -EINVAL;
-	if (rc < 0)
-		return rc;
-	return build(t, &ps);
+	return ps_configure(&hevc_ps, t, data, len);
 }
 
 int hevc_detect_change(const struct spate_track_info *t, const uint8_t *au,
 		       size_t len, struct spate_track_info *next)
 {
-	static const struct ps_codec hevc = {collect, hvcc_parse, build};
-
-	return ps_detect_change(&hevc, t, au, len, next);
+	return ps_detect_change(&hevc_ps, t, au, len, next);
 }

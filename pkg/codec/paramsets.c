@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "codec_internal.h"
+#include "nal.h"
 
 void ps_sets_clear(struct ps_sets *ps)
 {
@@ -93,4 +94,24 @@ int ps_detect_change(const struct ps_codec *codec,
 	    memcmp(next->config, t->config, t->config_len) == 0)
 		return 0;
 	return 1;
+}
+
+int ps_configure(const struct ps_codec *codec, struct spate_track_info *t,
+		 const uint8_t *data, size_t len)
+{
+	struct ps_sets ps;
+	int rc;
+
+	ps_sets_clear(&ps);
+	/* A record (avcC, hvcC) starts with configurationVersion 1; Annex B
+	 * with the zeros of a start code. */
+	if (data[0] == 1)
+		rc = codec->record_parse(data, len, &ps);
+	else if (nal_is_annexb(data, len))
+		rc = codec->collect(data, len, 0, &ps);
+	else
+		rc = -EINVAL;
+	if (rc < 0)
+		return rc;
+	return codec->build(t, &ps);
 }
