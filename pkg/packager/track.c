@@ -502,12 +502,14 @@ static int process_one(struct pkg_track *t)
 	t->queue_head = (t->queue_head + 1) % t->queue_cap;
 	t->queue_len--;
 
-	if (s.config_change) {
-		if (!t->is_lead) {
-			/* New parameters need a new init, at a common cut. */
-			p->force_disc_cut = true;
-			t->awaiting_disc_cut = true;
-		}
+	if (s.config_change && !t->is_lead) {
+		/*
+		 * New parameters need a new init at a common cut: ask the lead
+		 * for a discontinuity at its next key frame, drop until then.
+		 * (A lead's change is handled in decide_lead.)
+		 */
+		p->force_disc_cut = true;
+		t->awaiting_disc_cut = true;
 	}
 	if (s.jump && t->is_lead && t->seg_open) {
 		/* Close at the jump even without a key frame. */
@@ -515,7 +517,6 @@ static int process_one(struct pkg_track *t)
 			rc = commit_held(t, 0);
 			if (rc < 0)
 				return rc;
-			s_off = t->committed_bytes;
 		}
 		rc = close_segment(t);
 		if (rc < 0)
@@ -566,8 +567,7 @@ static int process_one(struct pkg_track *t)
 		t->part_start = s.dts;
 	}
 	/* s now sits right after the committed bytes. */
-	if (t->committed_bytes + s.size >
-	    p->cfg.max_segment_bytes) {
+	if (t->committed_bytes + s.size > p->cfg.max_segment_bytes) {
 		p->stats.dropped_oversize++;
 		drop_bytes(t, t->committed_bytes, s.size);
 		return 0;
