@@ -2,8 +2,8 @@
 /*
  * The spate binary's top level: who owns which lcore, the worker loop, the
  * counters shown on exit and through DPDK telemetry, the HTTP origin's
- * sources (live packager channels, static directories) and the TCP echo
- * test hook.
+ * sources (live packager channels, static directories, RTMP ingest
+ * channels: rtmp_ingest.h) and the TCP echo test hook.
  */
 #ifndef SPATE_APP_H
 #define SPATE_APP_H
@@ -21,6 +21,7 @@
 #include "origin.h"
 #include "packager/packager.h"
 #include "port.h"
+#include "rtmp_ingest.h"
 #include "tcp.h"
 
 #define SPATE_APP_MAX_CHANNELS 16
@@ -63,6 +64,8 @@ struct spate_worker {
 	/* Cache reader counters: live, then the final copy after stop. */
 	const struct spate_cache_reader_stats *volatile cache_stats;
 	struct spate_cache_reader_stats cache_final;
+	/* RTMP ingest of this lcore (NULL when RTMP is off). */
+	struct spate_rtmp_ingest *rtmp;
 };
 
 struct spate_app {
@@ -88,6 +91,9 @@ struct spate_app {
 	struct spate_live_channel lives[SPATE_APP_MAX_CHANNELS];
 	struct spate_static_dir statics[SPATE_APP_MAX_CHANNELS];
 	FILE *access_log;
+	/* RTMP ingest: on with --rtmp or any --rtmp-key / rtmp.key. */
+	int rtmp_on;
+	struct spate_rtmp_ingest_set rtmp;
 };
 
 /* worker.c: the per-lcore run-to-completion loop. */

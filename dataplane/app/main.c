@@ -6,6 +6,7 @@
  *         [--channel NAME=INPUT]... [--static NAME=DIR]...
  *         [--segment-ms N] [--part-ms N] [--window-s N] [--dvr-s N]
  *         [--access-log FILE] [--echo-port N] [--stats-interval SEC]
+ *         [--rtmp] [--rtmp-key KEY=CHANNEL]...
  *
  * Start-up order matters: the namespace is entered while the process is
  * still single-threaded, EAL starts inside it (so a tap is created there),
@@ -83,7 +84,11 @@ static void usage(FILE *out)
 		"  --access-log FILE  HTTP access log (written by the main "
 		"lcore)\n"
 		"  --echo-port N      TEST HOOK: TCP echo on port N\n"
-		"  --stats-interval S print counters every S seconds\n");
+		"  --stats-interval S print counters every S seconds\n"
+		"  --rtmp             RTMP ingest on rtmp.port (1935), also "
+		"implied by a key\n"
+		"  --rtmp-key K=CH    rtmp://<ip>/live/K publishes live "
+		"channel CH\n");
 }
 
 struct conf_key {
@@ -194,12 +199,80 @@ static int load_origin_config(struct spate_app *app, struct spate_kvconf *kc,
 	return 0;
 }
 
+/*
+ * rtmp.* keys: numbers, the app name and repeated rtmp.key = KEY=CHANNEL.
+ */
+static int load_rtmp_config(struct spate_app *app, struct spate_kvconf *kc,
+			    const char *path)
+{
+	struct spate_rtmp_ingest_config *rc = &app->rtmp.cfg;
+	uint32_t port = rc->port, on = 0;
+	uint32_t max_msg_kb = rc->rtmp.max_message_bytes >> 10;
+	const struct origin_key keys[] = {
+		{"rtmp.enable", &on, 0, 1},
+		{"rtmp.port", &port, 1, 65535},
+		{"rtmp.max_conns", &rc->max_conns, 1, 1u << 16},
+		{"rtmp.msgbufs", &rc->msgbufs, 1, 1u << 12},
+		{"rtmp.ring_kb", &rc->ring_kb, 256, 1u << 22},
+		{"rtmp.chunk_kb", &rc->chunk_kb, 4, 1024},
+		{"rtmp.flush_ms", &rc->flush_ms, 0, 1000},
+		{"rtmp.test_read_delay_us", &rc->test_read_delay_us, 0,
+		 100000},
+		{"rtmp.max_message_kb", &max_msg_kb, 64, 16383},
+		{"rtmp.handshake_timeout_ms", &rc->rtmp.handshake_timeout_ms,
+		 100, 600000},
+		{"rtmp.idle_timeout_ms", &rc->rtmp.idle_timeout_ms, 100,
+		 3600000},
+		{NULL, NULL, 0, 0},
+	};
+	const struct origin_key *k;
+	const char *v;
+	unsigned int i;
+
+	for (k = keys; k->key != NULL; k++) {
+		uint32_t val = *k->field;
+
+		if (spate_kvconf_get_u32(kc, k->key, &val) < 0 ||
+		    val < k->min || val > k->max) {
+			fprintf(stderr, "spate: %s: %s must be %u..%u\n", path,
+				k->key, k->min, k->max);
+			return -EINVAL;
+		}
+		*k->field = val;
+	}
+	rc->port = (uint16_t)port;
+	rc->rtmp.max_message_bytes = max_msg_kb << 10;
+	if (on)
+		app->rtmp_on = 1;
+	v = spate_kvconf_get(kc, "rtmp.app");
+	if (v != NULL) {
+		if (*v == '\0' || strlen(v) >= sizeof(rc->app_name)) {
+			fprintf(stderr, "spate: %s: bad rtmp.app\n", path);
+			return -EINVAL;
+		}
+		snprintf(rc->app_name, sizeof(rc->app_name), "%s", v);
+	}
+	for (i = 0; (v = spate_kvconf_get_nth(kc, "rtmp.key", i)) != NULL;
+	     i++) {
+		if (spate_rtmp_ingest_add_key(&app->rtmp, v) < 0) {
+			fprintf(stderr, "spate: %s: bad rtmp.key %s (KEY="
+				"CHANNEL, unique keys, at most %u)\n", path, v,
+				SPATE_RTMP_INGEST_MAX_KEYS);
+			return -EINVAL;
+		}
+		app->rtmp_on = 1;
+	}
+	return 0;
+}
+
 static void origin_defaults(struct spate_app *app)
 {
 	spate_origin_config_defaults(&app->origin_cfg, app->net_conf.max_conns);
 	spate_cache_config_defaults(&app->cache_cfg);
 	app->cache_cfg.socket_id = SOCKET_ID_ANY;
 	spate_pkg_config_defaults(&app->pkg_cfg);
+	spate_rtmp_ingest_config_defaults(&app->rtmp.cfg);
+	app->rtmp.cfg.rcv_wnd_bytes = app->net_conf.rcv_wnd_bytes;
 }
 
 static int load_config(struct spate_app *app, const char *path)
@@ -249,7 +322,8 @@ static int load_config(struct spate_app *app, const char *path)
 	}
 	/* The origin's pool defaults to the TCP table's size. */
 	origin_defaults(app);
-	if (load_origin_config(app, &kc, path) < 0)
+	if (load_origin_config(app, &kc, path) < 0 ||
+	    load_rtmp_config(app, &kc, path) < 0)
 		return -EINVAL;
 	/* Keys of the sections read here must all be known (typos). */
 	for (i = 0; i < kc.n; i++) {
@@ -260,7 +334,8 @@ static int load_config(struct spate_app *app, const char *path)
 		if (strncmp(kv->key, "tcp.", 4) == 0 ||
 		    strncmp(kv->key, "http.", 5) == 0 ||
 		    strncmp(kv->key, "cache.", 6) == 0 ||
-		    strncmp(kv->key, "idle.", 5) == 0) {
+		    strncmp(kv->key, "idle.", 5) == 0 ||
+		    strncmp(kv->key, "rtmp.", 5) == 0) {
 			fprintf(stderr, "spate: %s:%d: unknown key %s\n", path,
 				kv->line, kv->key);
 			return -EINVAL;
@@ -349,7 +424,7 @@ static void freeze_counters(struct spate_app *app)
 int main(int argc, char **argv)
 {
 	enum { O_CHANNEL = 256, O_STATIC, O_SEG, O_PART, O_WIN, O_DVR,
-	       O_ALOG };
+	       O_ALOG, O_RTMP, O_RTMP_KEY };
 	static const struct option opts[] = {
 		{"profile", required_argument, NULL, 'p'},
 		{"netns", required_argument, NULL, 'n'},
@@ -363,6 +438,8 @@ int main(int argc, char **argv)
 		{"access-log", required_argument, NULL, O_ALOG},
 		{"echo-port", required_argument, NULL, 'e'},
 		{"stats-interval", required_argument, NULL, 's'},
+		{"rtmp", no_argument, NULL, O_RTMP},
+		{"rtmp-key", required_argument, NULL, O_RTMP_KEY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -376,6 +453,8 @@ int main(int argc, char **argv)
 	unsigned int interval = 0, lcore, i;
 	uint16_t port_id = RTE_MAX_ETHPORTS;
 	int opt, rc, used_huge = 0, exit_code = 1, stuck = 0;
+	unsigned int nrtmp_keys = 0;
+	const char *rtmp_keys[SPATE_RTMP_INGEST_MAX_KEYS];
 	struct sigaction sa;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -439,6 +518,16 @@ int main(int argc, char **argv)
 		case 's':
 			interval = (unsigned int)strtoul(optarg, NULL, 10);
 			break;
+		case O_RTMP:
+			app->rtmp_on = 1;
+			break;
+		case O_RTMP_KEY:
+			/* Added after the config file (which resets the set). */
+			if (nrtmp_keys == SPATE_RTMP_INGEST_MAX_KEYS)
+				goto bad_arg;
+			rtmp_keys[nrtmp_keys++] = optarg;
+			app->rtmp_on = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -455,6 +544,31 @@ int main(int argc, char **argv)
 	}
 	if (load_config(app, config) < 0)
 		return 1;
+	for (i = 0; i < nrtmp_keys; i++) {
+		if (spate_rtmp_ingest_add_key(&app->rtmp, rtmp_keys[i]) < 0) {
+			fprintf(stderr, "spate: --rtmp-key %s: want KEY=CHANNEL, "
+				"unique keys, at most %u\n", rtmp_keys[i],
+				SPATE_RTMP_INGEST_MAX_KEYS);
+			return 2;
+		}
+	}
+	for (i = 0; i < app->rtmp.nchannels; i++) {
+		const char *a = app->rtmp.channels[i].name;
+		unsigned int j;
+
+		for (j = 0; j < app->nlive + app->nstatic; j++) {
+			const char *b = j < app->nlive
+						? app->lives[j].name
+						: app->statics[j - app->nlive].name;
+
+			if (strcmp(a, b) == 0) {
+				fprintf(stderr, "spate: channel %s is both an "
+					"RTMP channel and --channel/--static\n",
+					a);
+				return 2;
+			}
+		}
+	}
 	if (seg_ms != UINT32_MAX)
 		app->pkg_cfg.segment_ms = seg_ms;
 	if (part_ms != UINT32_MAX)
@@ -597,6 +711,19 @@ int main(int argc, char **argv)
 	}
 	if (spate_channels_start(app) < 0)
 		goto out_channels;
+	if (app->rtmp_on) {
+		if (spate_rtmp_channels_start(&app->rtmp, app->cache,
+					      &app->pkg_cfg,
+					      &app->pkg_stop) < 0)
+			goto out_channels;
+		fprintf(stderr, "spate: rtmp on port %u (app \"%s\"), %u "
+			"key(s), %u channel(s), %u connections and %u message "
+			"buffers of %u KB per lcore\n",
+			app->rtmp.cfg.port, app->rtmp.cfg.app_name,
+			app->rtmp.nkeys, app->rtmp.nchannels,
+			app->rtmp.cfg.max_conns, app->rtmp.cfg.msgbufs,
+			app->rtmp.cfg.rtmp.max_message_bytes >> 10);
+	}
 	fprintf(stderr, "spate: http on port %u, %u connections per lcore; "
 		"per-connection state: %zu bytes (origin context with an "
 		"HTTP conn of %zu) + the TCP connection; receive buffers "
@@ -626,6 +753,7 @@ int main(int argc, char **argv)
 	app->stop = 1;
 	/* Nothing new is published while the workers wind down. */
 	stuck = spate_channels_stop(app);
+	stuck += spate_rtmp_channels_stop(&app->rtmp);
 	rte_eal_mp_wait_lcore();
 	exit_code = 0;
 	for (i = 0; i < app->nworkers; i++)
@@ -637,6 +765,7 @@ int main(int argc, char **argv)
 	spate_access_log_drain(app);
 	fprintf(stdout, "spate: stopping\n");
 	spate_stats_print(app, stdout);
+	spate_rtmp_channels_print(&app->rtmp, stdout);
 	spate_port_print_stats(&app->port, stdout);
 	for (i = 0; i < app->nworkers; i++)
 		if (app->workers[i].net != NULL)
@@ -644,14 +773,21 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < app->nworkers; i++) {
 		spate_origin_stop(app->workers[i].origin);
+		/* Publishes end (EOS into the rings); no callbacks follow. */
+		spate_rtmp_ingest_stop(app->workers[i].rtmp);
 		/* Drops every send-queue reference into cache blobs. */
 		spate_net_free(app->workers[i].net);
 		app->workers[i].net = NULL;
 	}
 out_channels:
-	if (stuck == 0)
+	if (stuck == 0) {
+		app->pkg_stop = 1;
 		stuck = spate_channels_stop(app);
+		stuck += spate_rtmp_channels_stop(&app->rtmp);
+	}
 	spate_channels_free(app);
+	if (stuck == 0)
+		spate_rtmp_channels_free(&app->rtmp);
 out_cache:
 	if (stuck == 0) {
 		struct spate_cache *c = app->cache;
@@ -671,6 +807,8 @@ out_eal:
 	for (i = 0; i < app->nworkers; i++) {
 		spate_origin_free(app->workers[i].origin);
 		app->workers[i].origin = NULL;
+		spate_rtmp_ingest_free(app->workers[i].rtmp);
+		app->workers[i].rtmp = NULL;
 	}
 out:
 	if (app->access_log != NULL)

@@ -33,6 +33,9 @@ enum app_stat_kind {
 	AS_HTTP_PARSE,	/* every parse error reason */
 	AS_ORIGIN,	/* offset into struct spate_origin_stats */
 	AS_CACHE,	/* offset into struct spate_cache_reader_stats */
+	AS_RTMP,	/* offset into struct spate_rtmp_counters */
+	AS_RTMP_PERR,	/* every RTMP protocol error reason */
+	AS_INGEST,	/* offset into struct spate_rtmp_ingest_stats */
 };
 
 struct app_stat_desc {
@@ -41,7 +44,7 @@ struct app_stat_desc {
 	size_t arg;
 };
 
-#define APP_STATS_MAX 96
+#define APP_STATS_MAX 160
 static struct app_stat_desc app_descs[APP_STATS_MAX];
 static unsigned int app_ndescs;
 
@@ -106,6 +109,35 @@ static void descs_init(void)
 	CS(zc_attachments);
 	CS(slot_exhausted);
 #undef CS
+#define RS(f) desc_add("rtmp_" #f, AS_RTMP, \
+		       offsetof(struct spate_rtmp_counters, f))
+	RS(conns_opened);
+	RS(conns_closed);
+	RS(handshakes_simple);
+	RS(handshakes_digest);
+	RS(connects);
+	RS(publishes);
+	RS(bad_names);
+	RS(publish_rejected);
+	RS(unpublishes);
+	RS(metadata);
+	RS(audio_msgs);
+	RS(video_msgs);
+	RS(ertmp_video_msgs);
+	RS(bytes_in);
+	RS(media_bytes);
+	RS(media_dropped);
+	RS(media_malformed);
+	RS(timeout_handshake);
+	RS(timeout_idle);
+	RS(send_errors);
+	RS(msgbuf_exhausted);
+#undef RS
+	desc_add("rtmp_protocol_errors", AS_RTMP_PERR, 0);
+#define IS(f) desc_add("rtmp_ingest_" #f, AS_INGEST, \
+		       offsetof(struct spate_rtmp_ingest_stats, f));
+	SPATE_RTMP_INGEST_STATS(IS)
+#undef IS
 }
 
 static uint64_t u64_at(const void *base, size_t off)
@@ -124,6 +156,21 @@ static uint64_t app_stat(const struct spate_worker *w,
 
 	if (d->kind == AS_CACHE)
 		return cs != NULL ? u64_at(cs, d->arg) : 0;
+	if (d->kind == AS_RTMP || d->kind == AS_RTMP_PERR ||
+	    d->kind == AS_INGEST) {
+		const struct spate_rtmp_counters *rc;
+
+		if (w->rtmp == NULL)
+			return 0;
+		if (d->kind == AS_INGEST)
+			return u64_at(spate_rtmp_ingest_stats(w->rtmp), d->arg);
+		rc = spate_rtmp_ingest_rtmp_stats(w->rtmp);
+		if (d->kind == AS_RTMP)
+			return u64_at(rc, d->arg);
+		for (i = 1; i < SPATE_RTMP_PERR_MAX; i++)
+			v += u64_at(rc->protocol_errors, i * sizeof(uint64_t));
+		return v;
+	}
 	if (o == NULL)
 		return 0;
 	h = spate_origin_http_stats(o);

@@ -10,7 +10,8 @@
  * never sleeps.
  *
  * Each loop also runs the HTTP origin's timers and parked requests
- * (origin.c) and reports an RCU quiescent state to the cache; a worker
+ * (origin.c), the RTMP ingest's timers, chunk flushes and back-pressure
+ * releases (rtmp_ingest.c, when RTMP is on) and reports an RCU quiescent state to the cache; a worker
  * goes offline for the cache before it sleeps, so a publishing packager
  * never waits for an idle lcore.
  */
@@ -100,6 +101,13 @@ int spate_worker_main(void *arg)
 		app->stop = 1;
 	}
 	w->origin = origin;
+	if (app->rtmp_on) {
+		w->rtmp = spate_rtmp_ingest_create(&app->rtmp, net);
+		if (w->rtmp == NULL) {
+			w->error = -ENOMEM;
+			app->stop = 1;
+		}
+	}
 	if (w->reader != NULL) {
 		w->cache_stats = &w->reader->stats;
 		spate_cache_reader_online(w->reader);
@@ -113,6 +121,7 @@ int spate_worker_main(void *arg)
 
 		spate_net_set_time(net, now_us);
 		spate_origin_poll(origin, now_us / 1000, wall_ms());
+		spate_rtmp_ingest_poll(w->rtmp, now_us / 1000);
 		n = rte_eth_rx_burst(app->port.port_id, w->queue_id, pkts,
 				     RX_BURST);
 		w->polls++;
