@@ -95,7 +95,15 @@
 	X(tcp_time_wait_reuse)                                                 \
 	X(tcp_keepalive_probes)                                                \
 	X(tcp_persist_probes)                                                  \
-	X(tcp_sndq_full)
+	X(tcp_sndq_full)                                                       \
+	X(tcp_sack_blocks_rx)                                                  \
+	X(tcp_sack_blocks_bad)                                                 \
+	X(tcp_dsack_rx)                                                        \
+	X(tcp_sack_recovery_episodes)                                          \
+	X(tcp_sack_retransmits)                                                \
+	X(tcp_burst_limited)                                                   \
+	X(tcp_tlp_probes)                                                      \
+	X(tcp_spurious_rto_undo)
 
 struct spate_net_stats {
 #define SPATE_NET_STAT_FIELD(name) uint64_t name;
@@ -163,6 +171,22 @@ struct spate_net_conf {
 	uint32_t ooo_max_segs;	    /* out-of-order segments held per conn */
 	uint32_t ooo_max_segs_lcore; /* ... and per lcore */
 	uint32_t tso_max_bytes;	    /* payload per TSO burst, <= 64 KB - hdrs */
+	uint32_t sack;		    /* offer SACK-permitted (RFC 2018): 0/1 */
+	/*
+	 * MSS-sized segments one connection may emit per output pass (a TSO
+	 * frame counts its segments); 0 = unlimited (default).  Cheap
+	 * pacing for a TX queue that overflows.  Off by default: on net_tap
+	 * the losses are ACKs dropped on the way in (the worker is CPU bound
+	 * on tap writes), which this does not help, and it cost a single
+	 * connection ~25% (1.4 vs 2.0 Gbit/s, 64 MB GET).
+	 */
+	uint32_t max_burst_segs;
+	/*
+	 * Tail loss probe (RFC 8985 7): 2 * SRTT without an ACK resends the
+	 * last segment once before the RTO.  Lost tail ACKs (a full RX
+	 * queue) then cost a probe instead of an RTO and cwnd = 1 MSS.
+	 */
+	uint32_t tlp;		    /* 0/1 */
 	uint32_t arp_entries;
 	uint32_t arp_reachable_ms;
 	uint32_t arp_retry_ms;

@@ -73,10 +73,13 @@ struct tcp_opts {
  */
 int tcp_options_parse(const uint8_t *p, uint32_t len, struct tcp_opts *o);
 
-/* Writes options for a SYN-ACK; returns bytes written (multiple of 4). */
+/*
+ * Writes options for a SYN-ACK; returns bytes written (multiple of 4).
+ * sack_ok adds SACK-permitted (only when the peer's SYN carried it).
+ */
 uint32_t tcp_options_write_synack(uint8_t *p, uint16_t mss, int ws_ok,
 				  uint8_t wscale, int ts_ok, uint32_t tsval,
-				  uint32_t tsecr);
+				  uint32_t tsecr, int sack_ok);
 
 /* Writes NOP NOP TS; returns TCP_OPT_TS_LEN. */
 uint32_t tcp_options_write_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr);
@@ -89,6 +92,11 @@ struct tcp_sndq_ent {
 	uint32_t is_mbuf : 1;
 };
 
+/* Tail loss probe states (t_rexmt holds the PTO while ARMED). */
+#define TCP_TLP_IDLE  0
+#define TCP_TLP_ARMED 1 /* t_rexmt is the probe timeout, not the RTO */
+#define TCP_TLP_SENT  2 /* one probe per flight: next is the real RTO */
+
 /* Connection flags. */
 #define TF_ACK_NOW	0x0001 /* send an ACK at the next output */
 #define TF_DELACK	0x0002 /* delayed ACK armed */
@@ -96,7 +104,7 @@ struct tcp_sndq_ent {
 #define TF_FIN_ACKED	0x0008
 #define TF_TS_OK	0x0010 /* timestamps negotiated */
 #define TF_WS_OK	0x0020 /* window scaling negotiated */
-#define TF_SACK_PERM	0x0040 /* peer offered SACK (not used yet) */
+#define TF_SACK_PERM	0x0040 /* SACK negotiated (peer offered, conf.sack) */
 #define TF_IN_INPUT	0x0080 /* inside input/timer processing */
 #define TF_RELEASE	0x0100 /* free once processing returns */
 #define TF_APP_OPEN	0x0200 /* accepted, on_closed not called yet */
@@ -104,6 +112,21 @@ struct tcp_sndq_ent {
 #define TF_RTT_TIMING	0x0800 /* rtt_seq / rtt_start_us valid */
 #define TF_OOO_FIN	0x1000 /* a queued out-of-order segment had FIN */
 #define TF_IN_TABLE	0x2000
+#define TF_SACK_RECOVERY 0x4000 /* RFC 6675 loss recovery (with TF_RECOVERY) */
+
+/*
+ * SACK scoreboard: the peer's SACKed ranges above snd_una, sorted, disjoint
+ * and merged, in a small fixed array (no allocation; the send queue keeps
+ * holding the bytes until the cumulative ACK covers them, RFC 2018 8: the
+ * receiver may renege).  When full, the highest range is dropped, which
+ * only makes the sender more conservative.
+ */
+#define TCP_SACK_SCOREBOARD 8
+
+struct tcp_sack_range {
+	uint32_t start;
+	uint32_t end;
+};
 
 struct spate_tcp_conn {
 	/* lookup */
@@ -116,6 +139,7 @@ struct spate_tcp_conn {
 	uint8_t snd_wscale;
 	uint8_t rcv_wscale;
 	uint8_t dupacks;
+	uint8_t tlp_state; /* TCP_TLP_*: tail loss probe (RFC 8985 7) */
 	uint16_t flags;
 	uint16_t mss; /* payload bytes per segment, options excluded */
 	uint8_t backoff;
@@ -162,6 +186,20 @@ struct spate_tcp_conn {
 	uint64_t last_rx_us;
 
 	struct rte_mbuf *ooo_head;
+
+	/* SACK scoreboard and RFC 6675 recovery state */
+	uint8_t sack_n;
+	uint32_t sack_bytes;	/* sum of the ranges */
+	uint32_t sack_high_rxt; /* HighRxt: end of the last hole retransmit */
+	struct tcp_sack_range sack[TCP_SACK_SCOREBOARD];
+	/*
+	 * RFC 3708 undo: window before the first RTO of an episode and the
+	 * sequence it retransmitted; a D-SACK for exactly that segment means
+	 * the RTO was spurious (its ACKs were lost, not the data).  0 = off.
+	 */
+	uint32_t undo_cwnd;
+	uint32_t undo_ssthresh;
+	uint32_t undo_seq;
 
 	/* send queue: entries from head, first byte at snd_una */
 	uint64_t sndq_bytes;
@@ -272,6 +310,31 @@ void tcp_timer_remove(struct spate_tcp_conn *c);
 void tcp_rexmt_arm(struct spate_tcp_conn *c);
 void tcp_rtt_sample(struct spate_tcp_conn *c, uint32_t rtt_us);
 
+/* tcp_sack.c: RFC 2018 scoreboard, RFC 6675 loss recovery. */
+/*
+ * Takes the SACK blocks of an ACK whose cumulative ack is ack (already
+ * validated against snd_max).  Blocks that are malformed, outside
+ * [max(ack, snd_una), snd_max] or D-SACKs (RFC 2883) are ignored and
+ * counted.  Returns the number of blocks that entered the scoreboard.
+ */
+int tcp_sack_update(struct spate_tcp_conn *c, const struct tcp_opts *o,
+		    uint32_t ack);
+/* Drops what the cumulative ACK (snd_una) now covers. */
+void tcp_sack_prune(struct spate_tcp_conn *c);
+/* Forgets everything SACKed (RTO, RFC 6675 5.1 / RFC 2018 8). */
+void tcp_sack_clear(struct spate_tcp_conn *c);
+/* RFC 6675 IsLost(snd_una): enough SACKed above the first hole. */
+int tcp_sack_first_hole_lost(const struct spate_tcp_conn *c);
+/* RFC 6675 pipe: bytes believed to be in the network. */
+uint32_t tcp_sack_pipe(const struct spate_tcp_conn *c);
+/*
+ * In SACK recovery: retransmits lost holes (NextSeg rule 1) while
+ * cwnd - pipe allows at most max_segs MSS; returns the MSS-sized segments
+ * sent and updates *pipe.
+ */
+uint32_t tcp_sack_retransmit_holes(struct spate_tcp_conn *c, uint32_t *pipe,
+				   uint32_t max_segs);
+
 /* tcp_cc.c: NewReno today; CUBIC plugs in here. */
 void tcp_cc_init(struct spate_tcp_conn *c);
 void tcp_cc_ack(struct spate_tcp_conn *c, uint32_t acked);
@@ -279,6 +342,13 @@ void tcp_cc_dupack(struct spate_tcp_conn *c);
 /* Returns 1 when a partial ACK in recovery was handled. */
 int tcp_cc_recovery_ack(struct spate_tcp_conn *c, uint32_t acked);
 void tcp_cc_rto(struct spate_tcp_conn *c);
+/*
+ * A D-SACK for [start, end): if it covers the one segment the first RTO
+ * resent, the RTO was spurious and the window before it comes back.
+ */
+void tcp_cc_dsack(struct spate_tcp_conn *c, uint32_t start, uint32_t end);
+/* Enters RFC 6675 recovery when the scoreboard says a hole is lost. */
+void tcp_cc_sack_check(struct spate_tcp_conn *c);
 
 static inline uint32_t tcp_flight(const struct spate_tcp_conn *c)
 {

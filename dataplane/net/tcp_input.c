@@ -224,12 +224,13 @@ static void tcp_input_listen(struct spate_net *net, struct tcp_seg *seg)
 		c->ts_recent = o->tsval;
 		c->mss = (uint16_t)(c->mss - TCP_OPT_TS_LEN);
 	}
-	if (o->flags & TCP_OPT_F_SACK_PERM)
+	if ((o->flags & TCP_OPT_F_SACK_PERM) && net->conf.sack)
 		c->flags |= TF_SACK_PERM;
 	c->snd_wnd = seg->wnd;
 	c->snd_wl1 = seg->seq;
 	c->iss = tcp_iss_new(net, c);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->sack_high_rxt = c->iss;
 	c->rto_us = net->conf.rto_init_ms * 1000;
 	c->last_rx_us = net->now_us;
 	tcp_cc_init(c);
@@ -311,6 +312,7 @@ static void tcp_input_new_ack(struct spate_tcp_conn *c, struct tcp_seg *seg)
 		tcp_rtt_sample(c, (uint32_t)(net->now_us - c->rtt_start_us));
 	}
 	c->backoff = 0;
+	c->tlp_state = TCP_TLP_IDLE; /* an ACK: the next flight may probe */
 	if ((uint64_t)data_acked > c->sndq_bytes) {
 		/* Only a FIN sits after the data. */
 		data_acked = (uint32_t)c->sndq_bytes;
@@ -321,6 +323,8 @@ static void tcp_input_new_ack(struct spate_tcp_conn *c, struct tcp_seg *seg)
 	c->snd_una = seg->ack;
 	if (SEQ_LT(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
+	if (c->flags & TF_SACK_PERM)
+		tcp_sack_prune(c);
 	if (c->flags & TF_RECOVERY)
 		tcp_cc_recovery_ack(c, acked);
 	else
@@ -435,6 +439,11 @@ static int tcp_input_conn(struct spate_tcp_conn *c, struct tcp_seg *seg)
 		tcp_ack_now(c);
 		goto output;
 	} else if (SEQ_GT(seg->ack, c->snd_una)) {
+		if ((c->flags & TF_SACK_PERM) && (o->flags & TCP_OPT_F_SACK))
+			tcp_sack_update(c, o, seg->ack);
+		/* Past the RTO'd segment without a D-SACK: a real loss. */
+		if (SEQ_GT(seg->ack, c->undo_seq))
+			c->undo_cwnd = 0;
 		tcp_input_new_ack(c, seg);
 		if (c->state == TCP_CLOSED)
 			return 0;
@@ -443,10 +452,20 @@ static int tcp_input_conn(struct spate_tcp_conn *c, struct tcp_seg *seg)
 		   c->snd_max != c->snd_una &&
 		   (seg->wnd << c->snd_wscale) == c->snd_wnd) {
 		NET_STAT_INC(net, tcp_dupacks_rx);
+		if ((c->flags & TF_SACK_PERM) && (o->flags & TCP_OPT_F_SACK))
+			tcp_sack_update(c, o, seg->ack);
 		if (c->dupacks < 255)
 			c->dupacks++;
 		tcp_cc_dupack(c);
+	} else if ((c->flags & TF_SACK_PERM) && (o->flags & TCP_OPT_F_SACK) &&
+		   seg->ack == c->snd_una) {
+		/* Not a duplicate ACK by RFC 5681 (data, window change). */
+		if (tcp_sack_update(c, o, seg->ack) > 0)
+			tcp_cc_sack_check(c);
 	}
+	if ((c->flags & (TF_SACK_PERM | TF_RECOVERY)) == TF_SACK_PERM &&
+	    c->sack_n > 0)
+		tcp_cc_sack_check(c);
 
 	/* Window update (RFC 9293 3.10.7.4, SND.WL1/WL2 rule). */
 	if (SEQ_LT(c->snd_wl1, seg->seq) ||

@@ -115,7 +115,7 @@ uint32_t tcp_options_write_ts(uint8_t *p, uint32_t tsval, uint32_t tsecr)
 
 uint32_t tcp_options_write_synack(uint8_t *p, uint16_t mss, int ws_ok,
 				  uint8_t wscale, int ts_ok, uint32_t tsval,
-				  uint32_t tsecr)
+				  uint32_t tsecr, int sack_ok)
 {
 	uint32_t n = 0;
 
@@ -131,5 +131,11 @@ uint32_t tcp_options_write_synack(uint8_t *p, uint16_t mss, int ws_ok,
 	}
 	if (ts_ok)
 		n += tcp_options_write_ts(&p[n], tsval, tsecr);
+	if (sack_ok) {
+		p[n++] = OPT_NOP;
+		p[n++] = OPT_NOP;
+		p[n++] = OPT_SACK_PERM;
+		p[n++] = 2;
+	}
 	return n;
 }

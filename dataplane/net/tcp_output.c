@@ -13,6 +13,10 @@
  * Checksums go to the port when it offers IPv4/TCP checksum offload, TSO
  * when it offers TCP_TSO (one burst of up to conf.tso_max_bytes with
  * tso_segsz = MSS); otherwise they are computed in software over the chain.
+ *
+ * One output pass sends at most conf.max_burst_segs MSS-sized segments per
+ * connection (cheap pacing: the rest waits for the next ACK), and in SACK
+ * recovery sends lost holes before new data, metered by the RFC 6675 pipe.
  */
 #include <string.h>
 
@@ -245,7 +249,7 @@ void tcp_send_synack(struct spate_tcp_conn *c)
 	optlen = tcp_options_write_synack(
 		opts, (uint16_t)(net->ifc->mtu - 40), !!(c->flags & TF_WS_OK),
 		c->rcv_wscale, !!(c->flags & TF_TS_OK), tcp_now_ms(net),
-		c->ts_recent);
+		c->ts_recent, !!(c->flags & TF_SACK_PERM));
 	m = tcp_frame_alloc(net, c->raddr, c->rport, c->lport, c->iss,
 			    c->rcv_nxt, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG,
 			    (uint16_t)wnd, optlen, &th);
@@ -299,7 +303,8 @@ void tcp_output(struct spate_tcp_conn *c)
 {
 	struct spate_net *net = c->net;
 	const int tso = !!(net->ifc->tx_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO);
-	uint32_t maxseg, data_end, sent_segs = 0;
+	uint32_t maxseg, data_end, sent_segs = 0, burst_left, pipe = 0, segs;
+	int sack_rec;
 
 	switch (c->state) {
 	case TCP_CLOSED:
@@ -327,6 +332,17 @@ void tcp_output(struct spate_tcp_conn *c)
 		maxseg = net->conf.tso_max_bytes / c->mss * c->mss;
 	data_end = c->sndq_bytes > UINT32_MAX / 2 ? UINT32_MAX / 2
 						  : (uint32_t)c->sndq_bytes;
+	burst_left = net->conf.max_burst_segs ? net->conf.max_burst_segs
+					      : UINT32_MAX;
+	/*
+	 * RFC 6675 recovery: lost holes first, then new data, both metered
+	 * by pipe instead of snd_nxt - snd_una.
+	 */
+	sack_rec = !!(c->flags & TF_SACK_RECOVERY);
+	if (sack_rec) {
+		pipe = tcp_sack_pipe(c);
+		burst_left -= tcp_sack_retransmit_holes(c, &pipe, burst_left);
+	}
 
 	for (;;) {
 		uint32_t off = c->snd_nxt - c->snd_una;
@@ -337,6 +353,13 @@ void tcp_output(struct spate_tcp_conn *c)
 		uint8_t flags = RTE_TCP_ACK_FLAG;
 		int fin, rc;
 
+		if (sack_rec) {
+			uint32_t room = c->cwnd > pipe ? c->cwnd - pipe : 0;
+			uint32_t swnd = c->snd_wnd > off ? c->snd_wnd - off : 0;
+
+			len = RTE_MIN(room, swnd);
+			len = RTE_MIN(avail, len);
+		}
 		len = RTE_MIN(len, maxseg);
 		/* Silly window avoidance: no runt while data is in flight. */
 		if (len < c->mss && len < avail && c->snd_nxt != c->snd_una)
@@ -345,6 +368,14 @@ void tcp_output(struct spate_tcp_conn *c)
 		      off <= data_end && off + len == data_end;
 		if (len == 0 && !fin)
 			break;
+		if (burst_left == 0) {
+			NET_STAT_INC(net, tcp_burst_limited);
+			break;
+		}
+		if (len > burst_left * (uint64_t)c->mss) {
+			len = burst_left * (uint32_t)c->mss;
+			fin = 0;
+		}
 		if (len > 0 && off + len == data_end)
 			flags |= RTE_TCP_PSH_FLAG;
 		if (fin)
@@ -364,6 +395,9 @@ void tcp_output(struct spate_tcp_conn *c)
 		if (c->t_rexmt == 0)
 			tcp_rexmt_arm(c);
 		c->t_persist = 0;
+		pipe += (uint32_t)rc;
+		segs = ((uint32_t)rc + c->mss - 1) / c->mss;
+		burst_left = segs < burst_left ? burst_left - segs : 0;
 		/* A short send (chain cap, odd slice) just continues. */
 		if (++sent_segs >= 256 || (rc == 0 && !fin))
 			break;

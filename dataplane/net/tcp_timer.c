@@ -9,7 +9,9 @@
  * simply come round again and are put back until due.
  *
  * Also here: RTO estimation (RFC 6298) and the retransmission timeout
- * itself (back-off, go-back-N from snd_una, give up after max_retries).
+ * itself (back-off, go-back-N from snd_una, give up after max_retries),
+ * preceded once per flight by a tail loss probe (RFC 8985 7) when an RTT
+ * estimate exists: lost tail ACKs then cost one probe, not an RTO.
  */
 #include "tcp_impl.h"
 
@@ -62,12 +64,61 @@ void tcp_timer_update(struct spate_tcp_conn *c)
 	c->timer_tick = tick;
 }
 
+#define TCP_TLP_MIN_US	    10000 /* Linux: 10 ms */
+#define TCP_TLP_ACK_DELAY_US 40000 /* a lone segment waits for a delayed ACK */
+
+/*
+ * Arms the retransmission timer: the RTO, or — with an RTT estimate, no
+ * back-off, no recovery and no probe sent for this flight — the shorter
+ * probe timeout of RFC 8985 7.2 (2 * SRTT, plus a delayed-ACK allowance
+ * when a single segment is out).
+ */
 void tcp_rexmt_arm(struct spate_tcp_conn *c)
 {
+	const struct spate_net_conf *conf = &c->net->conf;
 	uint64_t rto = (uint64_t)c->rto_us << c->backoff;
-	uint64_t max = (uint64_t)c->net->conf.rto_max_ms * 1000;
+	uint64_t max = (uint64_t)conf->rto_max_ms * 1000;
+	uint64_t pto;
 
-	c->t_rexmt = c->net->now_us + (rto < max ? rto : max);
+	if (rto > max)
+		rto = max;
+	if (c->tlp_state == TCP_TLP_ARMED)
+		c->tlp_state = TCP_TLP_IDLE;
+	if (conf->tlp && c->tlp_state == TCP_TLP_IDLE && c->srtt_us != 0 &&
+	    c->backoff == 0 && !(c->flags & TF_RECOVERY) &&
+	    (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT)) {
+		pto = 2 * (uint64_t)c->srtt_us;
+		if (tcp_flight(c) <= c->mss)
+			pto += TCP_TLP_ACK_DELAY_US;
+		if (pto < TCP_TLP_MIN_US)
+			pto = TCP_TLP_MIN_US;
+		if (pto < rto) {
+			c->tlp_state = TCP_TLP_ARMED;
+			rto = pto;
+		}
+	}
+	c->t_rexmt = c->net->now_us + rto;
+}
+
+/*
+ * RFC 8985 7.3: the probe resends the last segment in flight (new data
+ * would need window accounting; the last segment is what elicits the ACK
+ * that tells us whether anything is missing).  Returns 0 when sent.
+ */
+static int tcp_tlp_send(struct spate_tcp_conn *c)
+{
+	uint32_t out = c->snd_max - c->snd_una, len;
+
+	if ((uint64_t)out > c->sndq_bytes)
+		out = (uint32_t)c->sndq_bytes; /* a FIN sits after the data */
+	if (out == 0)
+		return -1;
+	len = out < c->mss ? out : c->mss;
+	if (tcp_send_segment(c, c->snd_una + out - len, len,
+			     RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG) <= 0)
+		return -1;
+	NET_STAT_INC(c->net, tcp_tlp_probes);
+	return 0;
 }
 
 void tcp_rtt_sample(struct spate_tcp_conn *c, uint32_t rtt_us)
@@ -114,6 +165,13 @@ static void tcp_timer_rexmt(struct spate_tcp_conn *c)
 	}
 	if (c->snd_una == c->snd_max)
 		return; /* nothing outstanding any more */
+	if (c->tlp_state == TCP_TLP_ARMED) {
+		c->tlp_state = TCP_TLP_SENT;
+		tcp_tlp_send(c);
+		tcp_rexmt_arm(c); /* now the real RTO */
+		return;
+	}
+	c->tlp_state = TCP_TLP_IDLE;
 	if (++c->backoff > net->conf.max_retries) {
 		NET_STAT_INC(net, tcp_timeouts);
 		tcp_send_rst(c);

@@ -5,7 +5,9 @@
  * Input layout:
  *   byte 0   mode: bit 0 fix TCP checksums, bit 1 open a connection first
  *            (handshake with Linux-like options), bit 2 force the ports
- *            onto that connection
+ *            onto that connection, bit 3 make kind-0 ACK numbers and SACK
+ *            block edges relative to our first sequence number (the ISS
+ *            is random, so without this SACK processing is rarely reached)
  *   then records, at most 32:  kind(1) len(1) bytes(len)
  *     kind 0  a TCP header + payload from the peer, wrapped in valid
  *             Ethernet/IPv4 headers
@@ -32,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct harness H;
 static struct spate_tcp_conn *fz_conn;
 static struct spate_extbuf *fz_buf;
+static uint32_t fz_seq_base; /* our ISS + 1 after the handshake */
 
 static int fz_accept(struct spate_tcp_conn *c, void *l, void **ctx)
 {
@@ -66,8 +69,48 @@ static const struct spate_tcp_ops fz_ops = {
 	.on_closed = fz_closed,
 };
 
+static uint32_t fz_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void fz_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Adds base to the ACK number and to SACK edges (bounded walk). */
+static void rebase_ack(struct rte_tcp_hdr *th, uint32_t len, uint32_t base)
+{
+	uint8_t *o = (uint8_t *)(th + 1);
+	uint32_t doff = (uint32_t)(th->data_off >> 4) * 4, i = 0, n, k;
+
+	th->recv_ack = rte_cpu_to_be_32(rte_be_to_cpu_32(th->recv_ack) + base);
+	if (doff > len)
+		doff = len;
+	n = doff > sizeof(*th) ? doff - (uint32_t)sizeof(*th) : 0;
+	while (i < n) {
+		if (o[i] == 0)
+			break;
+		if (o[i] == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || o[i + 1] < 2 || o[i + 1] > n - i)
+			break;
+		if (o[i] == 5)
+			for (k = i + 2; k + 4 <= i + o[i + 1]; k += 4)
+				fz_put32(&o[k], fz_get32(&o[k]) + base);
+		i += o[i + 1];
+	}
+}
+
 static struct rte_mbuf *wrap_tcp(const uint8_t *tcp, uint32_t len, int fix,
-				 int force_ports)
+				 int force_ports, int rel)
 {
 	struct rte_mbuf *m = h_mk_tcp(&H, H_PEER_PORT, H_OUR_PORT, 0, 0, 0, 0,
 				      NULL, 0, NULL, 0);
@@ -87,6 +130,8 @@ static struct rte_mbuf *wrap_tcp(const uint8_t *tcp, uint32_t len, int fix,
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	th = (struct rte_tcp_hdr *)(ip + 1);
 	if (len >= sizeof(*th)) {
+		if (rel)
+			rebase_ack(th, len, fz_seq_base);
 		if (force_ports) {
 			th->src_port = rte_cpu_to_be_16(H_PEER_PORT);
 			th->dst_port = rte_cpu_to_be_16(H_OUR_PORT);
@@ -110,6 +155,7 @@ static void handshake(void)
 	if (H.ncap == 0 || h_tcp_parse(&H, 0, &t) < 0)
 		return;
 	h_ts_opt(ts, 2, 0);
+	fz_seq_base = t.seq + 1;
 	h_clear(&H);
 	h_input(&H, h_mk_tcp(&H, H_PEER_PORT, H_OUR_PORT, 1001, t.seq + 1,
 			     RTE_TCP_ACK_FLAG, 502, ts, 12, NULL, 0));
@@ -136,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.ooo_max_segs = 4;
 	h_init(&H, &conf, 0, 1);
 	fz_conn = NULL;
+	fz_seq_base = 0;
 	fz_buf = spate_extbuf_alloc(4096, SOCKET_ID_ANY);
 	if (fz_buf == NULL)
 		abort();
@@ -156,7 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			tcp_options_parse(p + 20, len - 20u, &o);
 		switch (kind & 3) {
 		case 0:
-			m = wrap_tcp(p, len, mode & 1, mode & 4);
+			m = wrap_tcp(p, len, mode & 1, mode & 4, mode & 8);
 			if (m != NULL)
 				h_input(&H, m);
 			break;

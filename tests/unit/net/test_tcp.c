@@ -3,7 +3,10 @@
  * TCP unit tests: options parsing, the handshake, data in both directions,
  * delayed ACKs, passive and active close, RST handling, retransmission on
  * RTO with back-off, fast retransmit, out-of-order reassembly, zero-copy
- * send references, and drops of malformed segments — all driven through
+ * send references, SACK (SACK-permitted negotiation, block validation,
+ * RFC 6675 hole retransmission, scoreboard reset on RTO), burst limiting,
+ * tail loss probes, D-SACK undo of spurious RTOs, and drops of malformed
+ * segments — all driven through
  * spate_net_input with crafted frames, asserting on the bytes the stack
  * puts on the wire and on the application callbacks.
  */
@@ -208,7 +211,7 @@ static void test_handshake_options(void **state)
 	assert_true(o.flags & TCP_OPT_F_WSCALE);
 	assert_true(o.flags & TCP_OPT_F_TS);
 	assert_int_equal(o.tsecr, 1); /* echoes the peer's TSval */
-	assert_false(o.flags & TCP_OPT_F_SACK_PERM); /* SACK not implemented */
+	assert_true(o.flags & TCP_OPT_F_SACK_PERM); /* offered: we take SACK */
 	assert_int_equal(h_stat(&H, "tcp_conns"), 1);
 	assert_int_equal(rec.accepts, 0); /* only after the ACK */
 
@@ -641,6 +644,457 @@ static void test_fast_retransmit(void **state)
 	h_fini(&H);
 }
 
+/* --- SACK (RFC 2018, RFC 6675) and burst limiting ---------------------- */
+
+/* SYN options: MSS 1460, NOP NOP SACK-permitted. */
+static const uint8_t sack_syn_opts[8] = {2, 4, 0x05, 0xb4, 1, 1, 4, 2};
+
+/* Handshake offering SACK (no timestamps: MSS stays 1460). */
+static uint32_t open_conn_sack(void)
+{
+	struct h_tcp t;
+	struct tcp_opts o;
+	uint32_t iss;
+
+	h_input(&H, h_mk_tcp(&H, H_PEER_PORT, H_OUR_PORT, PEER_ISS, 0,
+			     RTE_TCP_SYN_FLAG, 65535, sack_syn_opts,
+			     sizeof(sack_syn_opts), NULL, 0));
+	assert_int_equal(H.ncap, 1);
+	assert_int_equal(h_tcp_parse(&H, 0, &t), 0);
+	assert_int_equal(tcp_options_parse(t.opts, t.hdr_len - 20, &o), 0);
+	assert_true(o.flags & TCP_OPT_F_SACK_PERM);
+	iss = t.seq;
+	h_clear(&H);
+	send_seg(PEER_ISS + 1, iss + 1, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_non_null(rec.conn);
+	assert_true(rec.conn->flags & TF_SACK_PERM);
+	assert_int_equal(rec.conn->mss, 1460);
+	return iss;
+}
+
+/* A pure ACK carrying n SACK blocks (absolute sequence numbers). */
+static void send_sack(uint32_t ack, const uint32_t (*blk)[2], unsigned int n)
+{
+	uint8_t opts[40];
+	unsigned int i, k = 0;
+
+	opts[k++] = 1;
+	opts[k++] = 1;
+	opts[k++] = 5;
+	opts[k++] = (uint8_t)(2 + 8 * n);
+	for (i = 0; i < n; i++) {
+		uint32_t v[2] = {blk[i][0], blk[i][1]};
+		int j;
+
+		for (j = 0; j < 2; j++) {
+			opts[k++] = (uint8_t)(v[j] >> 24);
+			opts[k++] = (uint8_t)(v[j] >> 16);
+			opts[k++] = (uint8_t)(v[j] >> 8);
+			opts[k++] = (uint8_t)v[j];
+		}
+	}
+	h_input(&H, h_mk_tcp(&H, H_PEER_PORT, H_OUR_PORT, PEER_ISS + 1, ack,
+			     RTE_TCP_ACK_FLAG, 65535, opts, (uint8_t)k, NULL,
+			     0));
+}
+
+/* Queues nseg * 1460 bytes of a pattern by reference and flushes. */
+static struct spate_extbuf *queue_segments(uint32_t nseg)
+{
+	struct spate_extbuf *b = spate_extbuf_alloc(nseg * 1460, SOCKET_ID_ANY);
+	uint32_t i;
+
+	assert_non_null(b);
+	for (i = 0; i < nseg * 1460; i++)
+		b->data[i] = (uint8_t)(i * 7);
+	assert_int_equal(spate_tcp_send_ref(rec.conn, b, 0, nseg * 1460), 0);
+	spate_net_tx_flush(H.net);
+	return b;
+}
+
+static void test_sack_perm_only_when_offered(void **state)
+{
+	struct spate_net_conf conf;
+	struct h_tcp t;
+	struct tcp_opts o;
+
+	(void)state;
+	/* Peer without SACK-permitted: we do not offer it either. */
+	setup_stack(NULL);
+	send_seg(PEER_ISS, 0, RTE_TCP_SYN_FLAG, NULL, 0);
+	assert_int_equal(H.ncap, 1);
+	h_tcp_parse(&H, 0, &t);
+	assert_int_equal(tcp_options_parse(t.opts, t.hdr_len - 20, &o), 0);
+	assert_false(o.flags & TCP_OPT_F_SACK_PERM);
+	h_clear(&H);
+	send_seg(PEER_ISS + 1, t.seq + 1, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_false(rec.conn->flags & TF_SACK_PERM);
+	spate_tcp_abort(rec.conn);
+	h_fini(&H);
+
+	/* tcp.sack = 0: never offered, even to a peer that asks. */
+	spate_net_conf_defaults(&conf);
+	conf.sack = 0;
+	setup_stack(&conf);
+	h_input(&H, h_mk_tcp(&H, H_PEER_PORT, H_OUR_PORT, PEER_ISS, 0,
+			     RTE_TCP_SYN_FLAG, 64240, h_linux_syn_opts, 20,
+			     NULL, 0));
+	assert_int_equal(H.ncap, 1);
+	h_tcp_parse(&H, 0, &t);
+	assert_int_equal(tcp_options_parse(t.opts, t.hdr_len - 20, &o), 0);
+	assert_false(o.flags & TCP_OPT_F_SACK_PERM);
+	assert_true(o.flags & TCP_OPT_F_TS);
+	h_fini(&H);
+
+	/* Offered when asked (no TS, no WS: just MSS + SACK-permitted). */
+	setup_stack(NULL);
+	open_conn_sack();
+	spate_tcp_abort(rec.conn);
+	h_fini(&H);
+}
+
+static void test_sack_blocks_validated(void **state)
+{
+	struct spate_extbuf *b;
+	uint32_t iss, base;
+
+	(void)state;
+	setup_stack(NULL);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(6);
+	assert_int_equal(H.ncap, 6);
+	h_clear(&H);
+	{
+		/* D-SACK first (below ack), then bogus, then one good. */
+		const uint32_t blk[4][2] = {
+			{base - 100, base},		  /* D-SACK */
+			{base + 3 * 1460, base + 2 * 1460}, /* start >= end */
+			{base + 5 * 1460, base + 7 * 1460}, /* past snd_max */
+			{base + 2 * 1460, base + 3 * 1460}, /* good */
+		};
+
+		send_sack(base, blk, 4);
+	}
+	assert_int_equal(h_stat(&H, "tcp_sack_blocks_rx"), 4);
+	assert_int_equal(h_stat(&H, "tcp_dsack_rx"), 1);
+	assert_int_equal(h_stat(&H, "tcp_sack_blocks_bad"), 2);
+	assert_int_equal(rec.conn->sack_n, 1);
+	assert_int_equal(rec.conn->sack[0].start, base + 2 * 1460);
+	assert_int_equal(rec.conn->sack[0].end, base + 3 * 1460);
+	assert_int_equal(rec.conn->sack_bytes, 1460);
+	assert_false(rec.conn->flags & TF_RECOVERY);
+	{
+		/* Adjacent and overlapping blocks merge. */
+		const uint32_t blk[2][2] = {
+			{base + 3 * 1460, base + 4 * 1460},
+			{base + 2 * 1460 + 100, base + 3 * 1460 + 10},
+		};
+
+		send_sack(base, blk, 2);
+	}
+	assert_int_equal(rec.conn->sack_n, 1);
+	assert_int_equal(rec.conn->sack[0].end, base + 4 * 1460);
+	/* A cumulative ACK into the range trims it. */
+	send_seg(PEER_ISS + 1, base + 3 * 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_equal(rec.conn->sack_n, 1);
+	assert_int_equal(rec.conn->sack[0].start, base + 3 * 1460);
+	assert_int_equal(rec.conn->sack_bytes, 1460);
+	send_seg(PEER_ISS + 1, base + 6 * 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_equal(rec.conn->sack_n, 0);
+	assert_int_equal(rec.conn->sack_bytes, 0);
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
+static void test_sack_recovery_retransmits_holes(void **state)
+{
+	struct spate_extbuf *b;
+	struct h_tcp t;
+	uint32_t iss, base, i;
+	const uint32_t holes[3] = {0, 3, 6};
+
+	(void)state;
+	setup_stack(NULL);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(10);
+	assert_int_equal(H.ncap, 10);
+	h_clear(&H);
+	{
+		/* Segments 0, 3 and 6 lost; the rest SACKed (newest first). */
+		const uint32_t blk[3][2] = {
+			{base + 7 * 1460, base + 10 * 1460},
+			{base + 4 * 1460, base + 6 * 1460},
+			{base + 1 * 1460, base + 3 * 1460},
+		};
+
+		send_sack(base, blk, 3);
+	}
+	assert_true(rec.conn->flags & TF_SACK_RECOVERY);
+	assert_int_equal(h_stat(&H, "tcp_sack_recovery_episodes"), 1);
+	/* Exactly the three holes, in order, one MSS each, zero copy. */
+	spate_net_tx_flush(H.net);
+	assert_int_equal(H.ncap, 3);
+	for (i = 0; i < 3; i++) {
+		struct rte_mbuf *seg = H.cap[i]->next;
+
+		assert_int_equal(h_tcp_parse(&H, i, &t), 0);
+		assert_int_equal(t.seq, base + holes[i] * 1460);
+		assert_int_equal(t.payload, 1460);
+		assert_true(t.cksum_ok);
+		assert_non_null(seg);
+		assert_true(RTE_MBUF_HAS_EXTBUF(seg));
+		assert_ptr_equal(rte_pktmbuf_mtod(seg, uint8_t *),
+				 b->data + holes[i] * 1460);
+	}
+	assert_int_equal(h_stat(&H, "tcp_sack_retransmits"), 3);
+	assert_int_equal(h_stat(&H, "tcp_retransmit_segs"), 3);
+	h_clear(&H);
+	/* The same SACK again sends nothing new: holes already resent. */
+	{
+		const uint32_t blk[1][2] = {{base + 7 * 1460, base + 10 * 1460}};
+
+		send_sack(base, blk, 1);
+	}
+	assert_int_equal(H.ncap, 0);
+	/* The retransmissions arrive: one cumulative ACK ends recovery. */
+	send_seg(PEER_ISS + 1, base + 10 * 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_false(rec.conn->flags & (TF_RECOVERY | TF_SACK_RECOVERY));
+	assert_int_equal(rec.sent_acked, 10 * 1460);
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 0);
+	assert_int_equal(rec.conn->t_rexmt, 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
+static void test_sack_partial_ack_in_recovery(void **state)
+{
+	struct spate_extbuf *b;
+	struct h_tcp t;
+	uint32_t iss, base;
+
+	(void)state;
+	setup_stack(NULL);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(10);
+	h_clear(&H);
+	{
+		/* Segments 0 and 5 lost. */
+		const uint32_t blk[2][2] = {
+			{base + 6 * 1460, base + 10 * 1460},
+			{base + 1 * 1460, base + 5 * 1460},
+		};
+
+		send_sack(base, blk, 2);
+	}
+	assert_true(rec.conn->flags & TF_SACK_RECOVERY);
+	assert_int_equal(H.ncap, 2);
+	h_tcp_parse(&H, 0, &t);
+	assert_int_equal(t.seq, base);
+	h_tcp_parse(&H, 1, &t);
+	assert_int_equal(t.seq, base + 5 * 1460);
+	h_clear(&H);
+	/* Partial ACK up to hole 5 (already resent): nothing more. */
+	{
+		const uint32_t blk[1][2] = {{base + 6 * 1460, base + 10 * 1460}};
+
+		send_sack(base + 5 * 1460, blk, 1);
+	}
+	assert_true(rec.conn->flags & TF_SACK_RECOVERY);
+	assert_int_equal(H.ncap, 0);
+	send_seg(PEER_ISS + 1, base + 10 * 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_false(rec.conn->flags & TF_RECOVERY);
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
+static void test_sack_rto_clears_scoreboard(void **state)
+{
+	struct spate_extbuf *b;
+	struct h_tcp t;
+	uint32_t iss, base;
+
+	(void)state;
+	setup_stack(NULL);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(4);
+	h_clear(&H);
+	{
+		const uint32_t blk[1][2] = {{base + 2 * 1460, base + 3 * 1460}};
+
+		send_sack(base, blk, 1);
+	}
+	assert_int_equal(rec.conn->sack_n, 1);
+	assert_false(rec.conn->flags & TF_RECOVERY); /* not enough SACKed */
+	h_advance_ms(&H, 1000); /* RTO (no RTT sample yet: 1 s) */
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 1);
+	assert_int_equal(rec.conn->sack_n, 0);
+	assert_int_equal(rec.conn->sack_bytes, 0);
+	assert_false(rec.conn->flags & (TF_RECOVERY | TF_SACK_RECOVERY));
+	assert_int_equal(H.ncap, 1); /* go-back-N from snd_una, cwnd 1 */
+	h_tcp_parse(&H, 0, &t);
+	assert_int_equal(t.seq, base);
+	h_clear(&H);
+	/* A new ACK resets the back-off. */
+	send_seg(PEER_ISS + 1, base + 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_equal(rec.conn->backoff, 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
+static void test_burst_limit(void **state)
+{
+	struct spate_net_conf conf;
+	struct spate_extbuf *b;
+	struct h_tcp t;
+	uint32_t iss, base, i;
+
+	(void)state;
+	spate_net_conf_defaults(&conf);
+	conf.max_burst_segs = 4;
+	conf.init_cwnd_segs = 20;
+	setup_stack(&conf);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(20);
+	/* cwnd allows 20 segments, one output pass sends 4. */
+	assert_int_equal(H.ncap, 4);
+	assert_true(h_stat(&H, "tcp_burst_limited") >= 1);
+	for (i = 0; i < 4; i++) {
+		h_tcp_parse(&H, i, &t);
+		assert_int_equal(t.seq, base + i * 1460);
+	}
+	h_clear(&H);
+	/* Each ACK clocks out at most another 4. */
+	send_seg(PEER_ISS + 1, base + 2 * 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_equal(H.ncap, 4);
+	h_tcp_parse(&H, 0, &t);
+	assert_int_equal(t.seq, base + 4 * 1460);
+	h_clear(&H);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+
+	/* 0 = unlimited: the whole initial window goes out at once. */
+	conf.max_burst_segs = 0;
+	setup_stack(&conf);
+	open_conn_sack();
+	b = queue_segments(20);
+	assert_int_equal(H.ncap, 20);
+	assert_int_equal(h_stat(&H, "tcp_burst_limited"), 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
+static void test_tlp_probe_before_rto(void **state)
+{
+	struct spate_extbuf *b;
+	struct h_tcp t;
+	uint32_t iss, base, cwnd;
+
+	(void)state;
+	setup_stack(NULL);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(4);
+	assert_int_equal(H.ncap, 4);
+	h_clear(&H);
+	h_advance_ms(&H, 1);
+	/* First segment ACKed after 1 ms: an RTT sample, PTO = 10 ms. */
+	send_seg(PEER_ISS + 1, base + 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_not_equal(rec.conn->srtt_us, 0);
+	assert_int_equal(rec.conn->tlp_state, TCP_TLP_ARMED);
+	h_clear(&H);
+	h_advance_ms(&H, 9);
+	assert_int_equal(H.ncap, 0);
+	h_advance_ms(&H, 1);
+	/* The probe: the last segment in flight, not an RTO. */
+	assert_int_equal(H.ncap, 1);
+	h_tcp_parse(&H, 0, &t);
+	assert_int_equal(t.seq, base + 3 * 1460);
+	assert_int_equal(t.payload, 1460);
+	assert_int_equal(h_stat(&H, "tcp_tlp_probes"), 1);
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 0);
+	assert_int_equal(rec.conn->tlp_state, TCP_TLP_SENT);
+	cwnd = rec.conn->cwnd;
+	h_clear(&H);
+	/* Its ACK (with a D-SACK for the probe) covers everything. */
+	{
+		const uint32_t blk[1][2] = {{base + 3 * 1460, base + 4 * 1460}};
+
+		send_sack(base + 4 * 1460, blk, 1);
+	}
+	assert_int_equal(rec.sent_acked, 4 * 1460);
+	assert_true(rec.conn->cwnd >= cwnd);
+	assert_int_equal(rec.conn->t_rexmt, 0);
+	assert_int_equal(h_stat(&H, "tcp_dsack_rx"), 1);
+	h_advance_ms(&H, 1000);
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
+static void test_spurious_rto_undo_by_dsack(void **state)
+{
+	struct spate_net_conf conf;
+	struct spate_extbuf *b;
+	uint32_t iss, base, cwnd_before;
+
+	(void)state;
+	spate_net_conf_defaults(&conf);
+	conf.tlp = 0;
+	setup_stack(&conf);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(4);
+	h_clear(&H);
+	cwnd_before = rec.conn->cwnd;
+	/* All ACKs lost: RTO after 1 s retransmits the first segment. */
+	h_advance_ms(&H, 1000);
+	assert_int_equal(h_stat(&H, "tcp_rto_events"), 1);
+	assert_int_equal(rec.conn->cwnd, 1460);
+	assert_int_equal(H.ncap, 1);
+	h_clear(&H);
+	/* The peer had it: ACK for all plus a D-SACK for the resend. */
+	{
+		const uint32_t blk[1][2] = {{base, base + 1460}};
+
+		send_sack(base + 4 * 1460, blk, 1);
+	}
+	assert_int_equal(h_stat(&H, "tcp_spurious_rto_undo"), 1);
+	assert_true(rec.conn->cwnd >= cwnd_before);
+	assert_int_equal(rec.conn->backoff, 0);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+
+	/* A real loss: the ACK carries no D-SACK, no undo. */
+	setup_stack(&conf);
+	iss = open_conn_sack();
+	base = iss + 1;
+	b = queue_segments(4);
+	h_clear(&H);
+	h_advance_ms(&H, 1000);
+	h_clear(&H);
+	send_seg(PEER_ISS + 1, base + 4 * 1460, RTE_TCP_ACK_FLAG, NULL, 0);
+	assert_int_equal(h_stat(&H, "tcp_spurious_rto_undo"), 0);
+	assert_true(rec.conn->cwnd < cwnd_before);
+	spate_tcp_abort(rec.conn);
+	spate_extbuf_put(b);
+	h_fini(&H);
+}
+
 /* --- zero copy ------------------------------------------------------------ */
 
 static int ext_freed;
@@ -797,6 +1251,14 @@ int main(void)
 		cmocka_unit_test(test_rto_retransmit_backoff_timeout),
 		cmocka_unit_test(test_rto_then_ack_recovers),
 		cmocka_unit_test(test_fast_retransmit),
+		cmocka_unit_test(test_sack_perm_only_when_offered),
+		cmocka_unit_test(test_sack_blocks_validated),
+		cmocka_unit_test(test_sack_recovery_retransmits_holes),
+		cmocka_unit_test(test_sack_partial_ack_in_recovery),
+		cmocka_unit_test(test_sack_rto_clears_scoreboard),
+		cmocka_unit_test(test_burst_limit),
+		cmocka_unit_test(test_tlp_probe_before_rto),
+		cmocka_unit_test(test_spurious_rto_undo_by_dsack),
 		cmocka_unit_test(test_send_ref_zero_copy),
 		cmocka_unit_test(test_rx_hold_closes_window),
 		cmocka_unit_test(test_malformed_dropped),
