@@ -27,20 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "packager/input.h"
 
 #define STOP_GRACE_MS 3000
-
-static int64_t wallclock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void live_log(void *ctx, int level, const char *msg)
 {
@@ -106,7 +97,7 @@ int spate_channels_start(struct spate_app *app)
 	ccfg.live_max_age_s = spate_http_live_max_age_s(app->pkg_cfg.segment_ms);
 	ccfg.ended_max_age_s = SPATE_HTTP_ENDED_MAX_AGE_S;
 	app->pkg_cfg.epoch_auto = 1;
-	app->pkg_cfg.clock_ms = wallclock_ms;
+	app->pkg_cfg.clock_ms = spate_pkg_realtime_ms;
 	for (i = 0; i < app->nlive; i++) {
 		struct spate_live_channel *lc = &app->lives[i];
 		struct spate_pkg_config pc = app->pkg_cfg;

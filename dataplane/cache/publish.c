@@ -12,6 +12,7 @@
  * Must not: be called from a reader lcore (it takes the writer lock and
  * may wait for a grace period when the defer queue is full).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "cache_internal.h"
@@ -179,38 +180,28 @@ static void pkg_meta(const struct spate_object_info *info,
 	}
 }
 
-/* The packager's gather list goes straight into the blob: one copy. */
+/*
+ * The packager's gather list goes straight into the blob (one copy) through
+ * spate_cache_publish: its spate_iov has the same layout as spate_cache_iov,
+ * which the asserts pin down.
+ */
+_Static_assert(sizeof(struct spate_iov) == sizeof(struct spate_cache_iov) &&
+		       offsetof(struct spate_iov, base) ==
+			       offsetof(struct spate_cache_iov, base) &&
+		       offsetof(struct spate_iov, len) ==
+			       offsetof(struct spate_cache_iov, len),
+	       "spate_iov and spate_cache_iov must share a layout");
+
 static int pkg_publish(void *ctx, const struct spate_object_info *info,
 		       const struct spate_iov *iov, unsigned iovcnt)
 {
-	struct spate_cache_channel *ch = ctx;
 	struct spate_cache_meta meta;
-	struct spate_cache_blob *b;
-	uint64_t size = 0;
-	uint8_t *p;
-	unsigned i;
-	int rc;
 
-	if (ch == NULL || info == NULL || info->name == NULL ||
-	    (iovcnt > 0 && iov == NULL))
+	if (info == NULL || info->name == NULL)
 		return -EINVAL;
 	pkg_meta(info, &meta);
-	for (i = 0; i < iovcnt; i++)
-		size += iov[i].len;
-	pthread_mutex_lock(&ch->cache->wlock);
-	rc = cache_publish_begin(ch, info->name, &meta, size, &b);
-	if (rc == 0) {
-		p = cache_blob_body_mut(b);
-		for (i = 0; i < iovcnt; i++) {
-			if (iov[i].len == 0)
-				continue;
-			memcpy(p, iov[i].base, iov[i].len);
-			p += iov[i].len;
-		}
-		rc = cache_publish_commit(ch, b);
-	}
-	pthread_mutex_unlock(&ch->cache->wlock);
-	return rc;
+	return spate_cache_publish(ctx, info->name, &meta,
+				   (const struct spate_cache_iov *)iov, iovcnt);
 }
 
 static int pkg_remove(void *ctx, const struct spate_object_info *info)

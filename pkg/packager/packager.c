@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec/codec.h"
 
@@ -36,6 +37,14 @@ void spate_pkg_config_defaults(struct spate_pkg_config *cfg)
 	cfg->hls = 1;
 	cfg->dash = 1;
 	cfg->max_segment_bytes = 64u << 20;
+}
+
+int64_t spate_pkg_realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void pkg_log(const struct spate_packager *p, int level, const char *fmt, ...)

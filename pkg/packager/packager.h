@@ -95,6 +95,12 @@ struct spate_pkg_config {
 /* Sets the defaults documented above. */
 void spate_pkg_config_defaults(struct spate_pkg_config *cfg);
 
+/*
+ * The wall clock (CLOCK_REALTIME) in Unix ms, for callers that set
+ * epoch_auto.  The packager never calls it unless given it as clock_ms.
+ */
+int64_t spate_pkg_realtime_ms(void);
+
 /* A stream offered to the packager, as a demuxer describes it. */
 struct spate_pkg_stream {
 	enum spate_media_type type;

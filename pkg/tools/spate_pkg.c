@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libavutil/log.h>
@@ -26,14 +25,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static int64_t wallclock_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void usage(FILE *f)
@@ -120,7 +111,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 
 	spate_pkg_config_defaults(&c->cfg);
 	c->cfg.epoch_auto = 1;
-	c->cfg.clock_ms = wallclock_ms;
+	c->cfg.clock_ms = spate_pkg_realtime_ms;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case O_SEG:
